@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * Small OS helpers that know nothing of the plan.  They never print; they
+ * return >= 0 or -errno (STYLE rule 10/11).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read fd to EOF (at most max bytes, else -E2BIG) into a NUL-terminated buffer. */
+int aj_read_all(int fd, size_t max, void **ret_data, size_t *ret_size);
+/* Write all of buf, retrying on EINTR and short writes. */
+int aj_write_all(int fd, const void *buf, size_t size);
+/* Copy from one fd to another until EOF. */
+int aj_copy_fd(int from, int to);
+/* Read a small file (under /proc, /sys) relative to dirfd into buf, trimmed. */
+int aj_read_small_file(int dirfd, const char *path, char *buf, size_t size);
+/* Write a string to a file (/proc/<pid>/uid_map, ...) with a single write. */
+int aj_write_file(int dirfd, const char *path, const char *s);
+/* Close every fd >= 3 except those listed (which must be sorted or not: any order). */
+int aj_close_fds_except(const int *keep, size_t n_keep);
+/* Set or clear close-on-exec. */
+int aj_set_cloexec(int fd, bool on);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * The plan: everything a launch will do, as a plain value.
+ *
+ * The front ends (cli.c, profile.c) only fill a plan; the launcher only reads
+ * one.  The plan owns every string, array and file descriptor it points to,
+ * so aj_plan_free() is the one place they are released.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum aj_op_kind {
+	AJ_OP_BIND,       /* --bind, --ro-bind, --dev-bind and their -try forms */
+	AJ_OP_BIND_FD,    /* --bind-fd, --ro-bind-fd */
+	AJ_OP_REMOUNT_RO, /* --remount-ro */
+	AJ_OP_TMPFS,      /* --tmpfs */
+	AJ_OP_PROC,       /* --proc */
+	AJ_OP_DEV,        /* --dev */
+	AJ_OP_MQUEUE,     /* --mqueue */
+	AJ_OP_DIR,        /* --dir */
+	AJ_OP_FILE,       /* --file */
+	AJ_OP_BIND_DATA,  /* --bind-data, --ro-bind-data */
+	AJ_OP_SYMLINK,    /* --symlink */
+	AJ_OP_CHMOD,      /* --chmod */
+	AJ_OP_OVERLAY,    /* --overlay, --tmp-overlay, --ro-overlay */
+	_AJ_OP_KIND_MAX,
+};
+
+enum {
+	AJ_OPF_RO = 1u << 0,          /* mount read-only */
+	AJ_OPF_TRY = 1u << 1,         /* skip when the source does not exist */
+	AJ_OPF_DEV = 1u << 2,         /* keep device nodes usable (no nodev) */
+	AJ_OPF_TMP_OVERLAY = 1u << 3, /* overlay upper/work in the setup tmpfs */
+};
+
+/* Where a setting came from, for messages: "claude.ini:12" or "argv[7]". */
+struct aj_src {
+	const char *file; /* NULL for the command line; else owned by plan->names */
+	unsigned line;    /* line number, or argument index on the command line */
+};
+
+struct aj_op {
+	enum aj_op_kind kind;
+	unsigned flags;      /* AJ_OPF_* */
+	char *src;           /* owned; host path, symlink target, or NULL */
+	char *dest;          /* owned; path inside the sandbox */
+	int fd;              /* owned; -EBADF when unused */
+	int perms;           /* -1 = the operation's default mode */
+	uint64_t size;       /* tmpfs size in bytes, 0 = kernel default */
+	char **layers;       /* owned; overlay sources, bottom first */
+	size_t n_layers;
+	char *workdir;       /* owned; --overlay work directory */
+	struct aj_src where;
+};
+
+/* Namespace bits, used for plan->unshare. */
+enum {
+	AJ_NS_USER = 1u << 0,
+	AJ_NS_IPC = 1u << 1,
+	AJ_NS_PID = 1u << 2,
+	AJ_NS_NET = 1u << 3,
+	AJ_NS_UTS = 1u << 4,
+	AJ_NS_CGROUP = 1u << 5,
+};
+
+/* One --cap-add or --cap-drop, kept in order. cap == -1 means ALL. */
+struct aj_capop {
+	bool add;
+	int cap;
+};
+
+/* A seccomp program read at parse time (--add-seccomp-fd). */
+struct aj_blob {
+	void *data;
+	size_t size;
+};
+
+struct aj_plan {
+	/* Filesystem operations, applied in this order. */
+	struct aj_op *ops;
+	size_t n_ops, cap_ops;
+
+	/* Namespaces. */
+	unsigned unshare;        /* AJ_NS_* asked for without -try */
+	bool unshare_user_try;   /* --unshare-user-try */
+	bool unshare_cgroup_try; /* --unshare-cgroup-try */
+	int userns_fd, userns2_fd, pidns_fd; /* owned; -EBADF when unset */
+	bool disable_userns, assert_userns_disabled;
+
+	/* Identity inside the sandbox. */
+	bool uid_set, gid_set;
+	uid_t uid;
+	gid_t gid;
+	char *hostname;
+
+	/* Process. */
+	char **argv;      /* owned, NULL-terminated; the command */
+	char *argv0;      /* --argv0 */
+	char *chdir;      /* --chdir */
+	char **env;       /* owned, NULL-terminated: the command's environment */
+	size_t n_env;
+	bool die_with_parent, new_session, as_pid_1;
+
+	/* Status and synchronisation fds (owned; -EBADF when unset). */
+	int info_fd, json_status_fd, sync_fd, block_fd, userns_block_fd;
+	char **lock_files;
+	size_t n_lock_files;
+
+	/* Kernel walls. */
+	struct aj_capop *capops;
+	size_t n_capops;
+	int seccomp_fd;             /* --seccomp, read late */
+	struct aj_blob *seccomp_progs; /* --add-seccomp-fd, read at parse time */
+	size_t n_seccomp_progs;
+
+	/* fds the command may inherit besides 0-2 (--keep-fd). */
+	int *keep_fds;
+	size_t n_keep_fds;
+	/* bwrap passes every inherited fd on; agentjail closes them. */
+	bool inherit_fds;
+
+	/* Names of files settings came from (struct aj_src.file points here). */
+	char **names;
+	size_t n_names;
+};
+
+struct aj_plan *aj_plan_new(void);
+struct aj_plan *aj_plan_free(struct aj_plan *plan);
+void aj_plan_freep(struct aj_plan **plan);
+
+/* Append a zeroed op (fd -EBADF, perms -1); returns NULL on ENOMEM. */
+struct aj_op *aj_plan_add_op(struct aj_plan *plan, enum aj_op_kind kind);
+
+/* Environment edits, in the order given (bwrap applies them at parse time). */
+int aj_plan_setenv(struct aj_plan *plan, const char *name, const char *value);
+int aj_plan_unsetenv(struct aj_plan *plan, const char *name);
+void aj_plan_clearenv(struct aj_plan *plan);
+const char *aj_plan_getenv(const struct aj_plan *plan, const char *name);
+
+/* Take ownership of a seccomp program; -EINVAL unless a non-empty multiple of 8 bytes. */
+int aj_plan_add_seccomp(struct aj_plan *plan, void *data, size_t size);
+
+/* Remember a file name for struct aj_src; returns the plan's copy or NULL. */
+const char *aj_plan_intern_name(struct aj_plan *plan, const char *name);
+
+/* Format where into buf: "argument 7" or "file.ini:12". */
+const char *aj_src_format(const struct aj_src *where, char *buf, size_t size);
+
+const char *aj_op_kind_name(enum aj_op_kind kind);
+
+/* Cross-option checks that need the whole plan (bwrap's rules). Logs. */
+int aj_plan_validate(struct aj_plan *plan);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct aj_run;
+
+/* Can this process create a user namespace at all?  (For the -try options.) */
+bool aj_userns_available(void);
+/* Write setgroups/uid_map/gid_map of the child's outer user namespace. Logs. */
+int aj_userns_write_maps(const struct aj_run *run, pid_t pid);
+/* In the child: enter the inner user namespace that maps the final ids. Logs. */
+int aj_userns_enter_nested(const struct aj_run *run);
+/* Log why clone() with these namespaces failed, with what to do about it. */
+int aj_userns_explain_failure(int err, unsigned ns);

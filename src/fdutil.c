@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agentjail/fdutil.h"
+#include "cleanup.h"
+
+int aj_read_all(int fd, size_t max, void **ret_data, size_t *ret_size)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (size + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nbuf;
+
+			if (cap >= max + 1)
+				return -E2BIG;
+			if (ncap > max + 1)
+				ncap = max + 1;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + size, cap - size - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+		if (size > max)
+			return -E2BIG;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[size] = '\0';
+	*ret_data = TAKE_PTR(buf);
+	*ret_size = size;
+	return 0;
+}
+
+int aj_write_all(int fd, const void *buf, size_t size)
+{
+	const char *p = buf;
+
+	while (size > 0) {
+		ssize_t n = write(fd, p, size);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
+int aj_copy_fd(int from, int to)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(from, buf, sizeof(buf));
+		int r;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		r = aj_write_all(to, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+}
+
+int aj_read_small_file(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -EBADF;
+	ssize_t n;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int aj_write_file(int dirfd, const char *path, const char *s)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(s);
+	ssize_t n;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	/* /proc map files must be written in one go. */
+	do
+		n = write(fd, s, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int aj_close_fds_except(const int *keep, size_t n_keep)
+{
+	_cleanup_free_ int *sorted = malloc((n_keep + 1) * sizeof(int));
+	unsigned from = 3;
+
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, keep, n_keep * sizeof(int));
+	qsort(sorted, n_keep, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n_keep; i++) {
+		if (sorted[i] < (int)from)
+			continue;
+		if ((unsigned)sorted[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned)sorted[i] - 1, 0) < 0)
+			return -errno;
+		from = (unsigned)sorted[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int aj_set_cloexec(int fd, bool on)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	if (flags < 0)
+		return -errno;
+	flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+	if (fcntl(fd, F_SETFD, flags) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * agentjail: argv[0] decides the personality (agentjail or bwrap), the
+ * command line becomes a plan, the plan is launched.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentjail/cli.h"
+#include "agentjail/launch.h"
+#include "agentjail/log.h"
+#include "agentjail/options.h"
+#include "agentjail/plan.h"
+#include "cleanup.h"
+#include "config.h"
+
+static bool invoked_as_bwrap(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	return strcmp(base ? base + 1 : argv0, "bwrap") == 0;
+}
+
+static void print_version(bool bwrap)
+{
+	if (bwrap)
+		/* Scripts parse this line; it names the bwrap release we match. */
+		printf("bubblewrap %s\n", AJ_BWRAP_VERSION);
+	else
+		printf("agentjail %s (bubblewrap %s compatible)\n", AJ_VERSION, AJ_BWRAP_VERSION);
+}
+
+static char **copy_argv(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(char *));
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		v[i] = strdup(argv[i]);
+		if (!v[i]) {
+			aj_strv_freep(&v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(aj_plan_freep) struct aj_plan *plan = NULL;
+	const char *argv0 = argc > 0 ? argv[0] : "agentjail";
+	bool bwrap = invoked_as_bwrap(argv0);
+	struct aj_parser p;
+	int r, next;
+
+	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		print_version(bwrap);
+		return 0;
+	}
+
+	plan = aj_plan_new();
+	if (!plan) {
+		fputs("Out of memory\n", stderr);
+		return 1;
+	}
+	plan->inherit_fds = bwrap;
+	if (aj_parser_init(&p, plan, bwrap) < 0)
+		return 1;
+	r = aj_cli_parse(&p, argc, argv, 1, &next);
+	if (r >= 0)
+		r = aj_parser_finish(&p);
+	aj_parser_done(&p);
+	if (r < 0)
+		return 1;
+
+	switch (p.action) {
+	case AJ_ACTION_HELP:
+		aj_cli_usage(stdout, argv0, bwrap);
+		return 0;
+	case AJ_ACTION_VERSION:
+		print_version(bwrap);
+		return 0;
+	case AJ_ACTION_RUN:
+		break;
+	}
+
+	/* bwrap checks this one before it looks for a command. */
+	if (plan->disable_userns && !(plan->unshare & AJ_NS_USER)) {
+		aj_errx(-EINVAL, "--disable-userns requires --unshare-user");
+		return 1;
+	}
+	if (next >= argc) {
+		aj_cli_usage(stderr, argv0, bwrap);
+		return 1;
+	}
+	if (aj_plan_validate(plan) < 0)
+		return 1;
+	plan->argv = copy_argv(argc - next, argv + next);
+	if (!plan->argv) {
+		aj_err(-ENOMEM, "Out of memory");
+		return 1;
+	}
+	return aj_launch(plan, bwrap);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * User namespaces: the id maps, the inner namespace used when /dev needs a
+ * devpts instance, and plain-words diagnostics when the kernel refuses one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentjail/fdutil.h"
+#include "agentjail/launch.h"
+#include "agentjail/log.h"
+#include "agentjail/plan.h"
+#include "agentjail/userns.h"
+#include "cleanup.h"
+
+static long read_long(const char *path)
+{
+	char buf[64];
+
+	if (aj_read_small_file(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+bool aj_userns_available(void)
+{
+	if (access("/proc/self/ns/user", F_OK) < 0)
+		return false;
+	if (read_long("/proc/sys/user/max_user_namespaces") == 0)
+		return false;
+	if (read_long("/proc/sys/kernel/unprivileged_userns_clone") == 0 && getuid() != 0)
+		return false;
+	return true;
+}
+
+static int write_map(int dirfd, const char *file, unsigned inside, unsigned outside)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%u %u 1\n", inside, outside);
+	return aj_write_file(dirfd, file, line);
+}
+
+/*
+ * The monitor writes the child's maps (it is in the parent namespace, which
+ * the kernel requires for an unprivileged writer).  setgroups is denied first:
+ * an unprivileged gid_map write needs it, and a sandbox has no business
+ * dropping supplementary groups it was given to escape a deny-by-group ACL.
+ */
+int aj_userns_write_maps(const struct aj_run *run, pid_t pid)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	char path[64];
+	unsigned uid_in = run->nested_userns ? 0 : run->uid;
+	unsigned gid_in = run->nested_userns ? 0 : run->gid;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return aj_err(-errno, "open %s", path);
+	r = aj_write_file(dirfd, "setgroups", "deny\n");
+	if (r < 0 && r != -ENOENT)
+		return aj_err(r, "Can't write setgroups of the sandbox");
+	r = write_map(dirfd, "uid_map", uid_in, run->host_uid);
+	if (r < 0)
+		return aj_err(r, "setting up uid map");
+	r = write_map(dirfd, "gid_map", gid_in, run->host_gid);
+	if (r < 0)
+		return aj_err(r, "setting up gid map");
+	return 0;
+}
+
+/*
+ * devpts refuses to mount unless uid 0 and gid 0 are mapped in the mounting
+ * namespace (it creates ptmx owned by them).  So when /dev is asked for and
+ * the command must not be uid 0, setup runs as 0 in an outer namespace and
+ * the command in an inner one whose only id is the requested one, mapped to
+ * that 0 (which is the caller on the host).  Mounts made in the outer
+ * namespace are locked in the inner one, which is what we want anyway.
+ */
+int aj_userns_enter_nested(const struct aj_run *run)
+{
+	int r;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return aj_err(-errno, "creating the inner user namespace");
+	r = aj_write_file(AT_FDCWD, "/proc/self/setgroups", "deny\n");
+	if (r < 0)
+		return aj_err(r, "Can't write /proc/self/setgroups");
+	r = write_map(AT_FDCWD, "/proc/self/uid_map", run->uid, 0);
+	if (r < 0)
+		return aj_err(r, "setting up uid map");
+	r = write_map(AT_FDCWD, "/proc/self/gid_map", run->gid, 0);
+	if (r < 0)
+		return aj_err(r, "setting up gid map");
+	return 0;
+}
+
+int aj_userns_explain_failure(int err, unsigned ns)
+{
+	long v;
+
+	if (!(ns & AJ_NS_USER) || (err != EPERM && err != ENOSPC && err != EINVAL && err != EUSERS &&
+				    err != EACCES))
+		return aj_err(-err, "Creating new namespace failed");
+
+	v = read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	if (v == 1 && (err == EPERM || err == EACCES))
+		return aj_errx(-err,
+			       "No permissions to create a new user namespace: AppArmor restricts "
+			       "unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1, "
+			       "as on Ubuntu 23.10 and later). Allow agentjail with an AppArmor profile that "
+			       "grants 'userns,' (see the README), or set the sysctl to 0");
+	v = read_long("/proc/sys/user/max_user_namespaces");
+	if (v == 0)
+		return aj_errx(-err,
+			       "Creating a new user namespace failed: user namespaces are disabled "
+			       "(user.max_user_namespaces = 0). Raise it, e.g. "
+			       "'sysctl -w user.max_user_namespaces=15000'");
+	if (err == ENOSPC || err == EUSERS)
+		return aj_errx(-err,
+			       "Creating new namespace failed: nesting depth or "
+			       "/proc/sys/user/max_*_namespaces exceeded (user.max_user_namespaces = %ld)",
+			       v);
+	v = read_long("/proc/sys/kernel/unprivileged_userns_clone");
+	if (v == 0)
+		return aj_errx(-err,
+			       "No permissions to create a new user namespace: unprivileged user "
+			       "namespaces are off (kernel.unprivileged_userns_clone = 0). On Debian "
+			       "enable them with 'sysctl -w kernel.unprivileged_userns_clone=1'");
+	if (err == EINVAL)
+		return aj_errx(-err, "Creating new namespace failed, likely because the kernel does "
+				     "not support user namespaces (CONFIG_USER_NS)");
+	return aj_errx(-err,
+		       "No permissions to create a new user namespace (%s). The sysctls allow it, so "
+		       "something else refuses: most often a container runtime's seccomp profile that "
+		       "blocks clone/unshare (Docker's default does; run the container with a profile "
+		       "that allows them), or an LSM policy",
+		       strerror(err));
+}
