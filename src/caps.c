@@ -3,8 +3,9 @@
  * Capabilities, with bwrap's rules (BWRAP-COMPAT.md 3.10, 4.5):
  *  - an unprivileged caller keeps nothing unless --cap-add asks;
  *  - a uid-0 caller keeps its own effective set, minus --cap-drop;
- *  - once --cap-add/--cap-drop is used, the kept set is raised in the ambient
- *    set too, so it survives exec for a non-zero uid;
+ *  - once --cap-add/--cap-drop is used, the kept set is also put in the
+ *    inheritable and ambient sets, so it survives exec for a non-zero uid
+ *    (otherwise those two are empty);
  *  - the bounding set is cut to the kept set whenever a user namespace was
  *    made, so a uid-0 command inside cannot regain dropped caps by exec.
  * The one order that works: bounding (needs CAP_SETPCAP), then the
@@ -73,7 +74,7 @@ static int set_caps(uint64_t keep, bool bounding, bool ambient)
 			continue;
 		if (cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET) < 0 ||
 		    cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET) < 0 ||
-		    cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET) < 0)
+		    (ambient && cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET) < 0))
 			return aj_err(-errno, "cap_set_flag");
 	}
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
@@ -88,20 +89,17 @@ static int set_caps(uint64_t keep, bool bounding, bool ambient)
 	return 0;
 }
 
-int aj_caps_drop(const struct aj_run *run)
+int aj_caps_plan(struct aj_run *run)
 {
 	const struct aj_plan *plan = run->plan;
-	bool userns = run->ns & AJ_NS_USER;
 	uint64_t keep = 0;
 	int r;
 
+	/* The caller's set, read before clone(): in a new userns we would see all. */
 	if (run->privileged) {
-		/* The caller's own set; in a new userns we hold all of them. */
 		r = effective_caps(&keep);
 		if (r < 0)
-			return aj_err(r, "capget");
-		if (!userns && plan->n_capops == 0)
-			return 0; /* root without a userns: unchanged, as bwrap */
+			return aj_err(r, "capget (for uid == 0) failed");
 	}
 	for (size_t i = 0; i < plan->n_capops; i++) {
 		const struct aj_capop *op = &plan->capops[i];
@@ -109,7 +107,18 @@ int aj_caps_drop(const struct aj_run *run)
 
 		keep = op->add ? keep | bit : keep & ~bit;
 	}
-	return set_caps(keep, userns || !run->privileged, plan->n_capops > 0);
+	run->caps_keep = keep;
+	return 0;
+}
+
+int aj_caps_drop(const struct aj_run *run)
+{
+	const struct aj_plan *plan = run->plan;
+	bool userns = run->ns & AJ_NS_USER;
+
+	if (run->privileged && !userns && plan->n_capops == 0)
+		return 0; /* root without a userns: unchanged, as bwrap */
+	return set_caps(run->caps_keep, userns || !run->privileged, plan->n_capops > 0);
 }
 
 int aj_caps_drop_all(void)

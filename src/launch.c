@@ -120,6 +120,8 @@ static int prepare(struct aj_run *run)
 	}
 	run->umask = umask(0);
 	umask(run->umask);
+	if (aj_caps_plan(run) < 0)
+		return -EPERM;
 
 	/* Always, as bwrap: setuid binaries and file caps inside give nothing. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

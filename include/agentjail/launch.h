@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct aj_plan;
@@ -26,6 +27,7 @@ struct aj_run {
 	char *cwd;              /* caller's cwd, tried inside when --chdir is absent */
 	char *tty;              /* host path of our stdout tty for /dev/console, or NULL */
 	mode_t umask;           /* the caller's umask, restored before exec */
+	uint64_t caps_keep;     /* capabilities the command keeps (bit n = cap n) */
 
 	/* Pipes between the monitor, the setup child, the reaper and the command. */
 	int go_rd, go_wr;       /* monitor -> child: maps are written, go on */
