@@ -4,27 +4,25 @@
  *
  *   monitor   the caller's process: clones the child into the new namespaces,
  *             writes its uid/gid maps, reports status, forwards signals and
- *             exits with the command's status as soon as the command ends;
+ *             exits with the command's status as soon as the command ends
+ *             (monitor.c);
  *   reaper    pid 1 of a new pid namespace (or a plain parent when --lock-file
  *             or --sync-fd ask for one): holds locks, reaps orphans, passes
- *             the command's status up, keeps no capability;
- *   command   pid 2 (or pid 1 with --as-pid-1): execs COMMAND.
+ *             the command's status up, keeps no capability (reaper.c);
+ *   command   pid 2 (or pid 1 with --as-pid-1): execs COMMAND (exec.c).
  *
- * Setup happens in the cloned child before it forks the reaper, so every
- * failure stops the launch before the command exists.
+ * The cloned child runs the setup stages below, in order, before it forks
+ * the reaper, so every failure stops the launch before the command exists.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,29 +39,6 @@
 #include "agentjail/status.h"
 #include "agentjail/userns.h"
 #include "cleanup.h"
-
-extern char **environ;
-
-/* Signals passed on to the command when sent to agentjail. */
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-static void forward_set(sigset_t *set)
-{
-	sigemptyset(set);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaddset(set, forwarded[i]);
-	sigaddset(set, SIGCHLD);
-}
-
-/* An exit status in the shell's encoding: n, or 128 + signal. */
-static int exit_code(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 255;
-}
 
 static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
 {
@@ -170,191 +145,10 @@ static pid_t clone_ns(unsigned long flags)
 	return (pid_t)pid;
 }
 
-/* ---- the command and the reaper (inside) -------------------------------- */
+/* ---- the setup child (inside) ------------------------------------------ */
 
-static _Noreturn void die(void)
+static int stage_wait_go(struct aj_run *run)
 {
-	_exit(1);
-}
-
-static int choose_cwd(struct aj_run *run)
-{
-	struct aj_plan *plan = run->plan;
-	const char *home = aj_plan_getenv(plan, "HOME");
-	const char *cwd;
-
-	if (plan->chdir) {
-		if (chdir(plan->chdir) < 0)
-			return aj_err(-errno, "Can't chdir to %s", plan->chdir);
-		cwd = plan->chdir;
-	} else if (run->cwd && chdir(run->cwd) == 0)
-		cwd = run->cwd;
-	else if (home && chdir(home) == 0)
-		cwd = home;
-	else {
-		if (chdir("/") < 0)
-			return aj_err(-errno, "Can't chdir to /");
-		cwd = "/";
-	}
-	/* The child's copy of the plan; the monitor's is untouched. */
-	if (aj_plan_setenv(plan, "PWD", cwd) < 0)
-		return aj_err(-ENOMEM, "Out of memory");
-	return 0;
-}
-
-/* Close what the command must not inherit. */
-static int close_for_exec(struct aj_run *run)
-{
-	struct aj_plan *plan = run->plan;
-	int r;
-
-	if (!plan->inherit_fds) {
-		/* agentjail: nothing but stdio, --keep-fd and (with --as-pid-1) --sync-fd. */
-		_cleanup_free_ int *keep = calloc(plan->n_keep_fds + 3, sizeof(int));
-		size_t n = 0;
-
-		if (!keep)
-			return aj_err(-ENOMEM, "Out of memory");
-		for (size_t i = 0; i < plan->n_keep_fds; i++)
-			keep[n++] = plan->keep_fds[i];
-		if (run->exec_wr >= 0)
-			keep[n++] = run->exec_wr; /* close-on-exec: gone once exec succeeds */
-		if (plan->as_pid_1 && plan->sync_fd >= 0)
-			keep[n++] = plan->sync_fd;
-		r = aj_close_fds_except(keep, n);
-		if (r < 0)
-			return aj_err(r, "close_range");
-		return 0;
-	}
-	/* bwrap: inherited fds pass through; the ones it consumed do not. */
-	for (size_t i = 0; i < plan->n_ops; i++)
-		if (plan->ops[i].fd >= 0)
-			(void)close(plan->ops[i].fd);
-	if (plan->info_fd >= 0)
-		(void)close(plan->info_fd);
-	if (plan->json_status_fd >= 0)
-		(void)close(plan->json_status_fd);
-	if (plan->sync_fd >= 0 && !plan->as_pid_1)
-		(void)close(plan->sync_fd);
-	return 0;
-}
-
-static _Noreturn void exec_command(struct aj_run *run, const sigset_t *oldmask)
-{
-	struct aj_plan *plan = run->plan;
-	const char *file = plan->argv[0];
-	char **argv = plan->argv;
-
-	if (close_for_exec(run) < 0)
-		die();
-	if (plan->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		(void)aj_err(-errno, "prctl(PR_SET_PDEATHSIG)"), die();
-	if (aj_seccomp_install(plan) < 0)
-		die();
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (plan->argv0)
-		argv[0] = plan->argv0;
-	if (run->exec_wr >= 0)
-		(void)aj_write_all(run->exec_wr, "x", 1); /* the monitor reads it only if present */
-	environ = plan->env;
-	execvp(file, argv);
-	{
-		int e = errno;
-
-		if (run->exec_wr >= 0)
-			(void)aj_write_all(run->exec_wr, "x", 1); /* a second byte: exec failed */
-		aj_err(-e, "execvp %s", file);
-	}
-	die();
-}
-
-static int take_locks(const struct aj_plan *plan, int *fds)
-{
-	for (size_t i = 0; i < plan->n_lock_files; i++) {
-		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
-
-		fds[i] = open(plan->lock_files[i], O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			return aj_err(-errno, "Unable to open lock file %s", plan->lock_files[i]);
-		if (fcntl(fds[i], F_SETLK, &fl) < 0)
-			return aj_err(-errno, "Unable to lock file %s", plan->lock_files[i]);
-	}
-	return 0;
-}
-
-/*
- * pid 1: reap everything, pass the command's status to the monitor the
- * moment it is known, forward signals the monitor sends, and exit when no
- * child is left (the kernel then ends the pid namespace).
- */
-static _Noreturn void reaper(struct aj_run *run, pid_t command, const int *lock_fds)
-{
-	const struct aj_plan *plan = run->plan;
-	_cleanup_free_ int *keep = calloc(plan->n_lock_files + 3, sizeof(int));
-	int code = 1, sfd;
-	bool command_done = false;
-	sigset_t set;
-	size_t n = 0;
-
-	if (!keep)
-		die();
-	forward_set(&set);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0)
-		(void)aj_err(-errno, "signalfd"), die();
-	keep[n++] = sfd;
-	keep[n++] = run->status_wr;
-	if (plan->sync_fd >= 0)
-		keep[n++] = plan->sync_fd;
-	for (size_t i = 0; i < plan->n_lock_files; i++)
-		keep[n++] = lock_fds[i];
-	(void)aj_close_fds_except(keep, n); /* best effort: all ours are CLOEXEC anyway */
-	if (aj_caps_drop_all() < 0)
-		die();
-	(void)prctl(PR_SET_DUMPABLE, 0); /* /proc/1/{mem,fd,exe} give the command nothing */
-	if (plan->die_with_parent)
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (aj_seccomp_install(plan) < 0)
-		die();
-
-	for (;;) {
-		struct signalfd_siginfo si;
-		ssize_t k = read(sfd, &si, sizeof(si));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k != sizeof(si))
-			die();
-		if (si.ssi_signo != SIGCHLD) {
-			/* From the monitor (or anyone who could signal us): pass it on. */
-			if (!command_done && si.ssi_code != SI_KERNEL)
-				(void)kill(command, (int)si.ssi_signo);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
-
-			if (p == 0)
-				break;
-			if (p < 0) {
-				if (errno == EINTR)
-					continue;
-				_exit(code); /* ECHILD: nothing left to reap */
-			}
-			if (p == command) {
-				command_done = true;
-				code = exit_code(st);
-				(void)aj_write_all(run->status_wr, &st, sizeof(st));
-				(void)close(run->status_wr);
-			}
-		}
-	}
-}
-
-static _Noreturn void child_main(struct aj_run *run, const sigset_t *oldmask)
-{
-	struct aj_plan *plan = run->plan;
 	char go;
 	ssize_t k;
 
@@ -363,157 +157,134 @@ static _Noreturn void child_main(struct aj_run *run, const sigset_t *oldmask)
 		(void)close(run->status_rd);
 	if (run->exec_rd >= 0)
 		(void)close(run->exec_rd);
-	if (plan->die_with_parent)
+	if (run->plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-
-	/* Wait until the monitor has written our id maps (or gave up). */
+	/* The monitor writes our id maps first (or gives up and closes the pipe). */
 	do
 		k = read(run->go_rd, &go, 1);
 	while (k < 0 && errno == EINTR);
-	if (k != 1)
-		die();
 	(void)close(run->go_rd);
+	return k == 1 ? 0 : -EPIPE;
+}
 
-	if ((run->ns & AJ_NS_NET) && aj_net_loopback_up() < 0)
-		die();
-	umask(0); /* modes asked for are modes given */
-	if (aj_mount_build_root(run) < 0)
-		die();
-	if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
-		(void)aj_err(-errno, "sethostname"), die();
-	if (run->nested_userns && aj_userns_enter_nested(run) < 0)
-		die();
-	if (aj_caps_drop(run) < 0)
-		die();
-	if (plan->block_fd >= 0) {
-		char b;
+static int stage_loopback(struct aj_run *run)
+{
+	return (run->ns & AJ_NS_NET) ? aj_net_loopback_up() : 0;
+}
 
-		do
-			k = read(plan->block_fd, &b, 1);
-		while (k < 0 && errno == EINTR);
-		(void)close(plan->block_fd); /* a byte or EOF both release us */
-	}
-	if (aj_seccomp_read_late(plan) < 0)
-		die();
+static int stage_mounts(struct aj_run *run)
+{
+	umask(0); /* modes asked for are modes given; restored before exec */
+	return aj_mount_build_root(run);
+}
+
+static int stage_hostname(struct aj_run *run)
+{
+	const char *h = run->plan->hostname;
+
+	if (h && sethostname(h, strlen(h)) < 0)
+		return aj_err(-errno, "Can't set hostname to %s", h);
+	return 0;
+}
+
+static int stage_nested_userns(struct aj_run *run)
+{
+	return run->nested_userns ? aj_userns_enter_nested(run) : 0;
+}
+
+static int stage_caps(struct aj_run *run)
+{
+	return aj_caps_drop(run);
+}
+
+static int stage_block_fd(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	char b;
+	ssize_t k;
+
+	if (plan->block_fd < 0)
+		return 0;
+	do
+		k = read(plan->block_fd, &b, 1);
+	while (k < 0 && errno == EINTR);
+	(void)close(plan->block_fd); /* a byte or EOF both release us */
+	plan->block_fd = -EBADF;
+	return 0;
+}
+
+static int stage_seccomp_read(struct aj_run *run)
+{
+	return aj_seccomp_read_late(run->plan);
+}
+
+static int stage_cwd(struct aj_run *run)
+{
 	umask(run->umask);
-	if (choose_cwd(run) < 0)
-		die();
-	if (plan->new_session && setsid() < 0)
-		(void)aj_err(-errno, "setsid"), die();
+	return aj_exec_choose_cwd(run);
+}
+
+static int stage_session(struct aj_run *run)
+{
+	if (run->plan->new_session && setsid() < 0)
+		return aj_err(-errno, "setsid");
+	return 0;
+}
+
+/*
+ * Order matters: the mounts need the capabilities the new user namespace
+ * gives, so they come before the capability drop; the hostname and the
+ * loopback need the namespaces' owner, so they come before entering the
+ * inner user namespace; seccomp is installed last, just before exec
+ * (exec.c), so the setup itself is never filtered.
+ */
+static const struct aj_stage {
+	const char *name;
+	int (*run)(struct aj_run *run);
+} child_stages[] = {
+	{ "wait for the id maps", stage_wait_go },
+	{ "loopback", stage_loopback },
+	{ "mounts", stage_mounts },
+	{ "hostname", stage_hostname },
+	{ "inner user namespace", stage_nested_userns },
+	{ "capabilities", stage_caps },
+	{ "block fd", stage_block_fd },
+	{ "seccomp fd", stage_seccomp_read },
+	{ "working directory", stage_cwd },
+	{ "session", stage_session },
+};
+
+/* A stage that fails has logged why; nothing half-built runs a command. */
+static _Noreturn void child_main(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+
+	for (size_t i = 0; i < ELEMENTSOF(child_stages); i++)
+		if (child_stages[i].run(run) < 0)
+			_exit(1);
 
 	if (run->reaper) {
 		_cleanup_free_ int *lock_fds = calloc(plan->n_lock_files + 1, sizeof(int));
 		pid_t pid;
 
-		if (!lock_fds || take_locks(plan, lock_fds) < 0)
-			die();
+		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
+			_exit(1);
 		pid = fork();
-		if (pid < 0)
-			(void)aj_err(-errno, "fork"), die();
+		if (pid < 0) {
+			aj_err(-errno, "fork");
+			_exit(1);
+		}
 		if (pid > 0) {
 			if (run->exec_wr >= 0)
 				(void)close(run->exec_wr);
-			reaper(run, pid, lock_fds);
+			aj_reaper(run, pid, lock_fds);
 		}
 		(void)close(run->status_wr);
 	}
-	exec_command(run, oldmask);
+	aj_exec_command(run);
 }
 
 /* ---- the monitor (outside) ---------------------------------------------- */
-
-/* Read the command's wait status from the reaper, if it has sent one. */
-static bool read_status(struct aj_run *run, int *ret_wstatus)
-{
-	int st;
-	ssize_t k;
-
-	if (run->status_rd < 0)
-		return false;
-	do
-		k = read(run->status_rd, &st, sizeof(st));
-	while (k < 0 && errno == EINTR);
-	if (k != sizeof(st))
-		return false;
-	*ret_wstatus = st;
-	return true;
-}
-
-/* The command was exec'd iff exactly one byte arrived before EOF. */
-static bool command_was_execd(struct aj_run *run)
-{
-	char b[2];
-	ssize_t k;
-
-	if (run->exec_rd < 0)
-		return false;
-	do
-		k = read(run->exec_rd, b, sizeof(b));
-	while (k < 0 && errno == EINTR);
-	return k == 1;
-}
-
-static int finish(struct aj_run *run, int wstatus)
-{
-	int code = exit_code(wstatus);
-
-	if (command_was_execd(run))
-		(void)aj_status_write_exit(run, code);
-	return code;
-}
-
-static int monitor(struct aj_run *run)
-{
-	const struct aj_plan *plan = run->plan;
-	_cleanup_close_ int sfd = -EBADF;
-	sigset_t set;
-
-	forward_set(&set);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		return aj_err(-errno, "signalfd");
-
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
-					 { .fd = run->status_rd, .events = POLLIN } };
-		struct signalfd_siginfo si;
-		int st;
-
-		if (poll(pfd, run->status_rd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return aj_err(-errno, "poll");
-		}
-		if (run->status_rd >= 0 && pfd[1].revents) {
-			if (read_status(run, &st))
-				return finish(run, st);
-			/* EOF without a status: the reaper died; its own exit tells. */
-			(void)close(run->status_rd);
-			run->status_rd = -EBADF;
-		}
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			pid_t p;
-
-			if (si.ssi_signo != SIGCHLD) {
-				/*
-				 * A terminal's signals reach the command directly (same
-				 * process group) unless it runs in its own session.
-				 */
-				if (si.ssi_code != SI_KERNEL || plan->new_session)
-					(void)kill(run->child, (int)si.ssi_signo);
-				continue;
-			}
-			p = waitpid(run->child, &st, WNOHANG);
-			if (p == run->child) {
-				int cst;
-
-				if (read_status(run, &cst))
-					return finish(run, cst);
-				return finish(run, st);
-			}
-		}
-	}
-}
 
 static void close_pair(int *a, int *b)
 {
@@ -529,7 +300,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
 		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF,
 	};
-	sigset_t set, oldmask;
+	sigset_t set;
 	int r, code;
 
 	r = prepare(&run);
@@ -544,8 +315,8 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 		return aj_err(-errno, "fcntl"), 1;
 
 	/* Blocked from before the clone, so no signal is lost in between. */
-	forward_set(&set);
-	sigprocmask(SIG_BLOCK, &set, &oldmask);
+	aj_signal_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &run.oldmask);
 
 	run.child = clone_ns(clone_flags(run.ns));
 	if (run.child < 0) {
@@ -553,7 +324,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 		return 1;
 	}
 	if (run.child == 0)
-		child_main(&run, &oldmask);
+		child_main(&run);
 
 	aj_closep(&run.go_rd);
 	aj_closep(&run.status_wr);
@@ -580,7 +351,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	aj_closep(&run.go_wr);
 	run.go_wr = -EBADF;
 
-	code = monitor(&run);
+	code = aj_monitor(&run);
 	free(run.cwd);
 	free(run.tty);
 	return code < 0 ? 1 : code;

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,9 +35,28 @@ struct aj_run {
 	int status_rd, status_wr; /* reaper -> monitor: the command's wait status */
 	int exec_rd, exec_wr;   /* command -> monitor: a byte right before execve */
 
+	sigset_t oldmask;       /* the caller's signal mask, restored before exec */
+
 	pid_t child;            /* the cloned child, as the monitor sees it */
 	int child_pidfd;
 };
 
 /* Run the plan; returns the exit status for main() (command's, or 1). */
 int aj_launch(struct aj_plan *plan, bool bwrap);
+
+/* monitor.c: the signals passed on to the command, plus SIGCHLD. */
+void aj_signal_set(sigset_t *set);
+/* monitor.c: a wait status as an exit code: n, or 128 + signal. */
+int aj_exit_code(int wstatus);
+/* monitor.c: wait for the command, pass signals on; returns its exit code. */
+int aj_monitor(struct aj_run *run);
+
+/* reaper.c: open and read-lock the --lock-file paths (inside the sandbox). Logs. */
+int aj_reaper_take_locks(const struct aj_plan *plan, int *fds);
+/* reaper.c: become the reaper of command. */
+_Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds);
+
+/* exec.c: --chdir, else the caller's cwd, else $HOME, else /; sets PWD. Logs. */
+int aj_exec_choose_cwd(struct aj_run *run);
+/* exec.c: close what must not be inherited, install seccomp, exec COMMAND. */
+_Noreturn void aj_exec_command(struct aj_run *run);
