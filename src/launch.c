@@ -70,6 +70,13 @@ static int prepare(struct aj_run *run)
 	if ((plan->unshare & AJ_NS_CGROUP) && access("/proc/self/ns/cgroup", F_OK) < 0)
 		return aj_errx(-EINVAL, "Cannot create new cgroup namespace because the kernel does "
 					"not support it");
+	if (plan->net_mode == AJ_NET_NONE || plan->net_mode == AJ_NET_PROXY)
+		run->ns |= AJ_NS_NET;
+	else if (plan->net_mode == AJ_NET_HOST)
+		run->ns &= ~AJ_NS_NET;
+	if (plan->net_mode == AJ_NET_PROXY)
+		/* Fail closed until the proxy exists: the namespace has loopback only. */
+		aj_warn("--net proxy: the proxy is not available in this build; the network is off");
 	userns = run->ns & AJ_NS_USER;
 
 	if ((plan->uid_set || plan->gid_set) && !userns && plan->userns_fd < 0)

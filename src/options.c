@@ -507,6 +507,33 @@ static int opt_cap(struct aj_parser *p, const struct aj_opt *o, char **args)
 	return 0;
 }
 
+static int opt_net(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	static const struct {
+		const char *name;
+		enum aj_net_mode mode;
+	} modes[] = { { "none", AJ_NET_NONE }, { "host", AJ_NET_HOST }, { "proxy", AJ_NET_PROXY } };
+
+	for (size_t i = 0; i < ELEMENTSOF(modes); i++)
+		if (strcmp(args[0], modes[i].name) == 0) {
+			p->plan->net_mode = modes[i].mode;
+			return 0;
+		}
+	return aj_errx(-EINVAL, "%s takes none, host or proxy, not '%s'", o->name, args[0]);
+}
+
+/* --allow-host / --deny-host PATTERN; o->arg: 1 = allow. Checked by the proxy. */
+static int opt_host_pattern(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	struct aj_plan *plan = p->plan;
+
+	if (!*args[0] || strpbrk(args[0], " \t/\\@"))
+		return aj_errx(-EINVAL, "%s: not a host pattern: '%s'", o->name, args[0]);
+	if (o->arg)
+		return strv_push(&plan->allow_hosts, &plan->n_allow_hosts, args[0]);
+	return strv_push(&plan->deny_hosts, &plan->n_deny_hosts, args[0]);
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define PLAN_FD(field) ((unsigned)offsetof(struct aj_plan, field))
@@ -644,6 +671,12 @@ static const struct aj_opt table[] = {
 	  "Change the mode of the existing PATH" },
 
 	/* agentjail's own options. */
+	{ "--net", "MODE", 1, 0, opt_net, 0, "network", "mode",
+	  "Network: none, host, or proxy (an allowlist of host names)" },
+	{ "--allow-host", "PATTERN", 1, 0, opt_host_pattern, 1, "network", "allow",
+	  "With --net proxy: allow HOST, *.DOMAIN, optionally :PORT" },
+	{ "--deny-host", "PATTERN", 1, 0, opt_host_pattern, 0, "network", "deny",
+	  "With --net proxy: refuse PATTERN even when allowed" },
 	{ "--keep-fd", "FD", 1, 0, opt_keep_fd, 0, NULL, NULL,
 	  "Pass FD on to COMMAND (other inherited fds are closed)" },
 	{ "--quiet", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Hide notices (errors are always shown)" },

@@ -93,6 +93,10 @@ struct aj_plan *aj_plan_free(struct aj_plan *plan)
 		free(plan->seccomp_progs[i].data);
 	free(plan->seccomp_progs);
 	free(plan->keep_fds);
+	strv_free(plan->allow_hosts);
+	strv_free(plan->deny_hosts);
+	free(plan->profile_name);
+	free(plan->profile_text);
 	strv_free(plan->names);
 	free(plan);
 	return NULL;

@@ -67,6 +67,14 @@ enum {
 	AJ_NS_CGROUP = 1u << 5,
 };
 
+/* Network policy (--net, [network] mode). */
+enum aj_net_mode {
+	AJ_NET_UNSET,  /* bwrap's rules: --unshare-net / --share-net decide */
+	AJ_NET_NONE,   /* own namespace, loopback only */
+	AJ_NET_HOST,   /* the host's network */
+	AJ_NET_PROXY,  /* own namespace; out only through the built-in proxy */
+};
+
 /* One --cap-add or --cap-drop, kept in order. cap == -1 means ALL. */
 struct aj_capop {
 	bool add;
@@ -116,6 +124,21 @@ struct aj_plan {
 	int seccomp_fd;             /* --seccomp, read late */
 	struct aj_blob *seccomp_progs; /* --add-seccomp-fd, read at parse time */
 	size_t n_seccomp_progs;
+
+	/* Network policy: host patterns, as given ("*.example.com:443"). */
+	enum aj_net_mode net_mode;
+	char **allow_hosts;
+	size_t n_allow_hosts;
+	char **deny_hosts;
+	size_t n_deny_hosts;
+
+	/*
+	 * agentjail's own defaults apply (a profile or zero-config run): the
+	 * hardening that a bwrap-compatible command line does not get by default.
+	 */
+	bool hardened;
+	char *profile_name;  /* the profile asked for, NULL without one */
+	char *profile_text;  /* the effective profile as INI (for --dump-profile, audit) */
 
 	/* fds the command may inherit besides 0-2 (--keep-fd). */
 	int *keep_fds;
