@@ -84,16 +84,29 @@ static int prepare(struct aj_run *run)
 			       plan->uid_set ? "uid" : "gid");
 	run->uid = plan->uid_set ? plan->uid : run->host_uid;
 	run->gid = plan->gid_set ? plan->gid : run->host_gid;
-	run->nested_userns = userns && has_op(plan, AJ_OP_DEV) && (run->uid != 0 || run->gid != 0);
+	/*
+	 * An inner user namespace holds the command when /dev needs devpts
+	 * (mounted as uid 0, see userns.c) or when --disable-userns must cap
+	 * the outer one.  Ids are unknown with --userns-block-fd: someone else
+	 * writes the maps, so nothing is nested then.
+	 */
+	run->setup_uid = run->uid;
+	run->setup_gid = run->gid;
+	if (userns && plan->userns_block_fd < 0 && has_op(plan, AJ_OP_DEV) &&
+	    (run->uid != 0 || run->gid != 0)) {
+		run->nested_userns = true;
+		run->setup_uid = run->setup_gid = 0;
+	}
+	if (plan->disable_userns)
+		run->nested_userns = true;
 	run->new_procfs = (run->ns & AJ_NS_PID) || plan->pidns_fd >= 0;
 	run->reaper = ((run->ns & AJ_NS_PID) && !plan->as_pid_1) || plan->n_lock_files > 0 ||
 		      plan->sync_fd >= 0;
 
-	if (plan->userns_fd >= 0 || plan->userns2_fd >= 0 || plan->pidns_fd >= 0 ||
-	    plan->disable_userns || plan->assert_userns_disabled || plan->userns_block_fd >= 0)
-		return aj_errx(-EOPNOTSUPP, "--userns, --userns2, --pidns, --userns-block-fd, "
-					    "--disable-userns and --assert-userns-disabled are not "
-					    "supported yet");
+	/* /proc as the caller sees it: the setup needs it once / is replaced. */
+	run->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (run->proc_fd < 0)
+		return aj_err(-errno, "Can't open /proc");
 	run->cwd = getcwd(NULL, 0); /* NULL when deleted: then $HOME, then / */
 	if (isatty(STDOUT_FILENO)) {
 		const char *t = ttyname(STDOUT_FILENO);
@@ -160,6 +173,10 @@ static int stage_wait_go(struct aj_run *run)
 	ssize_t k;
 
 	(void)close(run->go_wr);
+	/* The monitor owns the status fds: a reader waiting for EOF must get it. */
+	aj_closep(&run->plan->info_fd);
+	aj_closep(&run->plan->json_status_fd);
+	run->plan->info_fd = run->plan->json_status_fd = -EBADF;
 	if (run->status_rd >= 0)
 		(void)close(run->status_rd);
 	if (run->exec_rd >= 0)
@@ -197,6 +214,59 @@ static int stage_hostname(struct aj_run *run)
 static int stage_nested_userns(struct aj_run *run)
 {
 	return run->nested_userns ? aj_userns_enter_nested(run) : 0;
+}
+
+/* --disable-userns: the outer namespace allows exactly one more, the inner one. */
+static int stage_userns_limit(struct aj_run *run)
+{
+	int r;
+
+	if (!run->plan->disable_userns)
+		return 0;
+	/* Opened from inside the new namespace: it is that namespace's limit. */
+	r = aj_write_file(run->proc_fd, "sys/user/max_user_namespaces", "1");
+	if (r < 0)
+		return aj_err(r, "Can't set max_user_namespaces for --disable-userns");
+	return 0;
+}
+
+/* In a joined namespace (--userns), take the ids asked for with --uid/--gid. */
+static int stage_ids(struct aj_run *run)
+{
+	if (run->plan->userns_fd < 0 || (!run->plan->uid_set && !run->plan->gid_set))
+		return 0;
+	return aj_userns_switch_ids(run);
+}
+
+static int stage_userns2(struct aj_run *run)
+{
+	const struct aj_plan *plan = run->plan;
+
+	if (plan->userns2_fd >= 0 && setns(plan->userns2_fd, CLONE_NEWUSER) < 0)
+		return aj_err(-errno, "Setting userns2 failed");
+	return 0;
+}
+
+/* --disable-userns and --assert-userns-disabled: try, and fail if it works. */
+static int stage_userns_check(struct aj_run *run)
+{
+	const struct aj_plan *plan = run->plan;
+	pid_t pid;
+	int st;
+
+	if (!plan->disable_userns && !plan->assert_userns_disabled)
+		return 0;
+	/* Try in a throwaway child: success must not change our own namespace. */
+	pid = fork();
+	if (pid < 0)
+		return aj_err(-errno, "fork");
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	if (waitpid(pid, &st, 0) < 0)
+		return aj_err(-errno, "waitpid");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return aj_errx(-EPERM, "creation of new user namespaces was not disabled as requested");
+	return 0;
 }
 
 static int stage_caps(struct aj_run *run)
@@ -251,9 +321,13 @@ static const struct aj_stage {
 } child_stages[] = {
 	{ "wait for the id maps", stage_wait_go },
 	{ "loopback", stage_loopback },
+	{ "user namespace limit", stage_userns_limit },
 	{ "mounts", stage_mounts },
 	{ "hostname", stage_hostname },
+	{ "ids in a joined user namespace", stage_ids },
+	{ "second user namespace", stage_userns2 },
 	{ "inner user namespace", stage_nested_userns },
+	{ "user namespace check", stage_userns_check },
 	{ "capabilities", stage_caps },
 	{ "block fd", stage_block_fd },
 	{ "seccomp fd", stage_seccomp_read },
@@ -305,7 +379,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
-		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF,
+		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF,
 	};
 	sigset_t set;
 	int r, code;
@@ -325,6 +399,20 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	aj_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &run.oldmask);
 
+	/* Join what the caller handed us; the child is then born inside. */
+	if (plan->userns_fd >= 0 && setns(plan->userns_fd, CLONE_NEWUSER) < 0) {
+		if (errno == EINVAL)
+			aj_errx(-EINVAL, "Joining the specified user namespace failed, it might not be a "
+					 "descendant of the current user namespace.");
+		else
+			aj_err(-errno, "Joining specified user namespace failed");
+		return 1;
+	}
+	if (plan->pidns_fd >= 0 && setns(plan->pidns_fd, CLONE_NEWPID) < 0) {
+		aj_err(-errno, "Setting pidns failed");
+		return 1;
+	}
+
 	run.child = clone_ns(clone_flags(run.ns));
 	if (run.child < 0) {
 		aj_userns_explain_failure(errno, run.ns);
@@ -341,10 +429,21 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	r = 0;
-	if (run.ns & AJ_NS_USER)
+	/* With --userns-block-fd someone else (newuidmap) writes the maps. */
+	if ((run.ns & AJ_NS_USER) && plan->userns_block_fd < 0)
 		r = aj_userns_write_maps(&run, run.child);
 	if (r >= 0)
 		r = aj_status_write_start(&run);
+	if (r >= 0 && plan->userns_block_fd >= 0) {
+		char b;
+		ssize_t k;
+
+		do
+			k = read(plan->userns_block_fd, &b, 1);
+		while (k < 0 && errno == EINTR);
+		(void)close(plan->userns_block_fd); /* a byte or EOF: go on */
+		plan->userns_block_fd = -EBADF;
+	}
 	if (r < 0) {
 		/* Closing the go pipe unwritten makes the child give up. */
 		close_pair(&run.go_rd, &run.go_wr);

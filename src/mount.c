@@ -47,7 +47,6 @@ struct ctx {
 	struct resolved *res;
 	int root;       /* O_PATH of the future root (/newroot), reopened per op */
 	int old;        /* O_PATH of the host root (/oldroot) */
-	int proc;       /* O_PATH of the host /proc, for /proc/self/fd paths */
 	unsigned n_tmp; /* counter for names in the base tmpfs */
 };
 
@@ -449,14 +448,9 @@ static int op_chmod(struct ctx *c, const struct aj_op *op)
 	fd = aj_open_in_root(c->root, op->dest, O_PATH, 0);
 	if (fd < 0)
 		return aj_err(fd, "Can't chmod %#o %s", (unsigned)op->perms, op->dest);
-	if (c->proc < 0) {
-		c->proc = openat(c->old, "proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->proc < 0)
-			return aj_err(-errno, "Can't chmod %#o %s: no /proc", (unsigned)op->perms, op->dest);
-	}
 	/* fchmod() refuses O_PATH fds and fchmodat2() is Linux 6.6: go through /proc. */
 	snprintf(path, sizeof(path), "self/fd/%d", fd);
-	if (fchmodat(c->proc, path, (mode_t)op->perms, 0) < 0)
+	if (fchmodat(c->run->proc_fd, path, (mode_t)op->perms, 0) < 0)
 		return aj_err(-errno, "Can't chmod %#o %s", (unsigned)op->perms, op->dest);
 	return 0;
 }
@@ -670,13 +664,12 @@ static void ctx_done(struct ctx *c, size_t n)
 	free(c->res);
 	aj_closep(&c->root);
 	aj_closep(&c->old);
-	aj_closep(&c->proc);
 }
 
 int aj_mount_build_root(struct aj_run *run)
 {
 	const struct aj_plan *plan = run->plan;
-	struct ctx c = { .run = run, .root = -EBADF, .old = -EBADF, .proc = -EBADF };
+	struct ctx c = { .run = run, .root = -EBADF, .old = -EBADF };
 	int r;
 
 	c.res = calloc(plan->n_ops + 1, sizeof(*c.res));

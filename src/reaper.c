@@ -66,7 +66,14 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 	(void)aj_close_fds_except(keep, n); /* best effort: all ours are CLOEXEC anyway */
 	if (aj_caps_drop_all() < 0)
 		_exit(1);
-	(void)prctl(PR_SET_DUMPABLE, 0); /* /proc/1/{mem,fd,exe} give the command nothing */
+	/*
+	 * Hardened runs: not dumpable, so /proc/1/{mem,fd,exe} give the command
+	 * nothing (the runc CVE-2019-5736 class: writing the launcher's binary
+	 * through /proc/1/exe).  bwrap-compatible runs stay dumpable as bwrap's
+	 * reaper is: tools join the sandbox through the ns files of /proc/<child-pid>
+	 * (--userns, --pidns), which needs it.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, plan->hardened ? 0 : 1);
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (aj_seccomp_install(plan) < 0)

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "agentjail/fdutil.h"
@@ -56,8 +58,7 @@ int aj_userns_write_maps(const struct aj_run *run, pid_t pid)
 {
 	_cleanup_close_ int dirfd = -EBADF;
 	char path[64];
-	unsigned uid_in = run->nested_userns ? 0 : run->uid;
-	unsigned gid_in = run->nested_userns ? 0 : run->gid;
+	unsigned uid_in = run->setup_uid, gid_in = run->setup_gid;
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
@@ -81,7 +82,9 @@ int aj_userns_write_maps(const struct aj_run *run, pid_t pid)
  * namespace (it creates ptmx owned by them).  So when /dev is asked for and
  * the command must not be uid 0, setup runs as 0 in an outer namespace and
  * the command in an inner one whose only id is the requested one, mapped to
- * that 0 (which is the caller on the host).  Mounts made in the outer
+ * that 0 (which is the caller on the host).  --disable-userns uses the same
+ * inner namespace (the outer one's limit then forbids any further one).
+ * Mounts made in the outer
  * namespace are locked in the inner one, which is what we want anyway.
  */
 int aj_userns_enter_nested(const struct aj_run *run)
@@ -90,16 +93,51 @@ int aj_userns_enter_nested(const struct aj_run *run)
 
 	if (unshare(CLONE_NEWUSER) < 0)
 		return aj_err(-errno, "creating the inner user namespace");
-	r = aj_write_file(AT_FDCWD, "/proc/self/setgroups", "deny\n");
+	/* Through the host's /proc: the sandbox may have none. */
+	r = aj_write_file(run->proc_fd, "self/setgroups", "deny\n");
 	if (r < 0)
 		return aj_err(r, "Can't write /proc/self/setgroups");
-	r = write_map(AT_FDCWD, "/proc/self/uid_map", run->uid, 0);
+	r = write_map(run->proc_fd, "self/uid_map", run->uid, run->setup_uid);
 	if (r < 0)
 		return aj_err(r, "setting up uid map");
-	r = write_map(AT_FDCWD, "/proc/self/gid_map", run->gid, 0);
+	r = write_map(run->proc_fd, "self/gid_map", run->gid, run->setup_gid);
 	if (r < 0)
 		return aj_err(r, "setting up gid map");
 	return 0;
+}
+
+/*
+ * setuid() away from 0 empties the effective set; keep the permitted one
+ * (PR_SET_KEEPCAPS) and raise it again, so the capability stage that follows
+ * can still cut the bounding set.
+ */
+int aj_userns_switch_ids(const struct aj_run *run)
+{
+	const struct aj_plan *plan = run->plan;
+	cap_t c;
+	int r = 0;
+
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
+		return aj_err(-errno, "prctl(PR_SET_KEEPCAPS) failed");
+	if (plan->gid_set && setresgid(plan->gid, plan->gid, plan->gid) < 0)
+		return aj_err(-errno, "unable to switch to gid %u", (unsigned)plan->gid);
+	if (plan->uid_set && setresuid(plan->uid, plan->uid, plan->uid) < 0)
+		return aj_err(-errno, "unable to switch to uid %u", (unsigned)plan->uid);
+	(void)prctl(PR_SET_KEEPCAPS, 0);
+	c = cap_get_proc();
+	if (!c)
+		return aj_err(-errno, "capget");
+	for (int i = 0; i < (int)cap_max_bits(); i++) {
+		cap_value_t v = (cap_value_t)i;
+		cap_flag_value_t on;
+
+		if (cap_get_flag(c, v, CAP_PERMITTED, &on) == 0 && on == CAP_SET)
+			(void)cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+	}
+	if (cap_set_proc(c) < 0)
+		r = aj_err(-errno, "capset");
+	(void)cap_free(c);
+	return r;
 }
 
 int aj_userns_explain_failure(int err, unsigned ns)

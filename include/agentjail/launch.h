@@ -22,9 +22,12 @@ struct aj_run {
 	gid_t host_gid;
 	uid_t uid;              /* ids the command runs with inside */
 	gid_t gid;
-	bool nested_userns;     /* setup runs as uid 0 in an outer userns, the command in an inner one */
+	bool nested_userns;     /* the command runs in an inner userns made after setup */
+	uid_t setup_uid;        /* ids during setup (in the outer userns) */
+	gid_t setup_gid;
 	bool new_procfs;        /* --proc mounts a new instance (pid namespace is ours) */
 	bool reaper;            /* a process stays between pid 1 / the monitor and the command */
+	int proc_fd;            /* O_PATH of the host's /proc, opened before clone() */
 	char *cwd;              /* caller's cwd, tried inside when --chdir is absent */
 	char *tty;              /* host path of our stdout tty for /dev/console, or NULL */
 	mode_t umask;           /* the caller's umask, restored before exec */

@@ -12,5 +12,7 @@ bool aj_userns_available(void);
 int aj_userns_write_maps(const struct aj_run *run, pid_t pid);
 /* In the child: enter the inner user namespace that maps the final ids. Logs. */
 int aj_userns_enter_nested(const struct aj_run *run);
+/* In a joined user namespace: become --uid/--gid, keeping capabilities. Logs. */
+int aj_userns_switch_ids(const struct aj_run *run);
 /* Log why clone() with these namespaces failed, with what to do about it. */
 int aj_userns_explain_failure(int err, unsigned ns);

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.0-or-later
+# Differential tests of the namespace options that take fds or nest:
+# --userns, --pidns, --userns2, --disable-userns, --assert-userns-disabled,
+# --userns-block-fd.  Each scenario runs with bwrap and with agentjail.
+. "${AJ_SRCDIR:?}/tests/lib.sh"
+. "$AJ_SRCDIR/tests/compat/common.sh"
+
+P=(--proc /proc)
+
+# scenario_join TOOL: a first sandbox keeps running; a second joins its user
+# and pid namespaces through /proc/<child-pid>/ns/*.
+scenario_join() {
+	local tool=$1 fifo pid out
+	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
+	mkfifo "$fifo"
+	"$tool" "${BASE[@]}" "${P[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 3 \
+		3>"$fifo" &
+	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
+	rm -f "$fifo"
+	"$tool" "${BASE[@]}" "${P[@]}" --userns 5 --pidns 6 /probe pid : ids \
+		5<"/proc/$pid/ns/user" 6<"/proc/$pid/ns/pid" 2>&1 | grep -v '^Cap'
+	echo "exit=${PIPESTATUS[0]}"
+	"$tool" "${BASE[@]}" --userns 5 --uid 4321 /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
+	"$tool" "${BASE[@]}" --userns 5 --unshare-user /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
+	kill "$pid" 2>/dev/null
+	wait
+}
+
+scenario_userns2() {
+	local tool=$1 fifo pid
+	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
+	mkfifo "$fifo"
+	"$tool" "${BASE[@]}" --unshare-user --info-fd 3 /probe sleep 3 3>"$fifo" &
+	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
+	rm -f "$fifo"
+	# The current namespace is not a descendant of the sandbox's: refused.
+	"$tool" "${BASE[@]}" --userns2 5 /probe exit 0 5<"/proc/$pid/ns/user" 2>&1
+	echo "exit=$?"
+	kill "$pid" 2>/dev/null
+	wait
+}
+
+both() {
+	local name=$1 fn=$2 b a
+	b=$($fn "$BWRAP" 2>&1 | normalise)
+	a=$($fn "$AJB" 2>&1 | normalise)
+	if [ "$b" = "$a" ]; then
+		tap_ok "same: $name"
+	else
+		tap_not_ok "same: $name" "bwrap:" "$b" "agentjail:" "$a"
+	fi
+}
+
+tests() {
+	if [ -z "$BWRAP" ] || [ ! -x "$BWRAP" ]; then
+		tap_skip "namespace differential tests" "no bwrap installed"
+		return
+	fi
+	local t
+	t=$(mktemp -d /var/tmp/aj-ns.XXXXXX)
+	chmod 755 "$t"
+	ln -s "$AJ" "$t/bwrap"
+	AJB="$t/bwrap"
+
+	same "--disable-userns: nested user namespaces refused" "${BASE[@]}" "${P[@]}" --unshare-user \
+		--disable-userns /probe ids
+	run "$AJB" "${BASE[@]}" --unshare-user --disable-userns /usr/bin/unshare -U /probe exit 0
+	expect_match "--disable-userns: unshare -U inside fails" "No space left on device" "$ERR"
+	expect_eq "--disable-userns: unshare -U inside fails (status)" 1 "$RC"
+	same "--disable-userns with --dev" "${BASE[@]}" "${P[@]}" --dev /dev --unshare-user \
+		--disable-userns /probe ids : stat /dev/pts
+	same "--assert-userns-disabled when not disabled" "${BASE[@]}" --unshare-user \
+		--assert-userns-disabled /probe exit 0
+	same "--disable-userns and --assert-userns-disabled" "${BASE[@]}" --unshare-user \
+		--disable-userns --assert-userns-disabled /probe exit 0
+	same "--disable-userns needs an explicit --unshare-user" "${BASE[@]}" --disable-userns /probe exit 0
+	same "--userns-block-fd needs --info-fd" "${BASE[@]}" --unshare-user --userns-block-fd 0 /probe
+	same "--userns-block-fd needs --unshare-user" "${BASE[@]}" --userns-block-fd 0 --info-fd 1 /probe
+	same "--userns with --unshare-user" "${BASE[@]}" --userns 0 --unshare-user /probe
+	both "--userns and --pidns join a running sandbox" scenario_join
+	both "--userns2 into a namespace that is not a descendant" scenario_userns2
+	local b a
+	b=$(/usr/bin/python3 "$AJ_SRCDIR/tests/compat/userns-block.py" "$BWRAP" "$PROBE" 2>&1)
+	a=$(/usr/bin/python3 "$AJ_SRCDIR/tests/compat/userns-block.py" "$AJB" "$PROBE" 2>&1)
+	expect_eq "same: --userns-block-fd: the caller writes the maps, then releases" "$b" "$a"
+	expect_match "--userns-block-fd: the command ran with the caller's map" "exit=0" "$a"
+	rm -rf "$t"
+}
+
+aj_main
