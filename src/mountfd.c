@@ -126,8 +126,14 @@ int aj_touch_in_root(int root, const char *path, mode_t mode)
 	int r;
 
 	fd = aj_open_in_root(root, path, O_PATH, 0);
-	if (fd >= 0)
+	if (fd >= 0) {
+		struct stat st;
+
+		/* A file cannot be mounted on a directory: say so before trying. */
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			return -EISDIR;
 		return 0;
+	}
 	if (fd != -ENOENT)
 		return fd;
 	r = aj_split_path(path, &parent, &name);

@@ -19,7 +19,8 @@ int aj_open_in_root(int root, const char *path, int flags, mode_t mode);
 int aj_mkdir_parents_in_root(int root, const char *path, mode_t mode, char **ret_failed);
 /* Make path a directory (existing ones are kept as they are). */
 int aj_mkdir_in_root(int root, const char *path, mode_t mode);
-/* Make path exist; create an empty regular file with mode when it does not. */
+/* Make path exist as a non-directory (-EISDIR if it is one); create an empty
+ * regular file with mode when it does not exist. */
 int aj_touch_in_root(int root, const char *path, mode_t mode);
 /* Split path into its parent and last component (both malloc'd). */
 int aj_split_path(const char *path, char **ret_parent, char **ret_name);
