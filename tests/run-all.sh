@@ -14,7 +14,7 @@ AJ_TEST_USER=${AJ_TEST_USER:-ajtest}
 export AJ_TEST_USER
 
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-dev libinih-dev
-	bubblewrap util-linux iproute2 socat curl python3 git"
+	bubblewrap util-linux iproute2 socat curl python3 git ripgrep"
 
 if [ "$(id -u)" = 0 ]; then
 	missing=""
