@@ -200,6 +200,8 @@ static int opt_flag(struct aj_parser *p, const struct aj_opt *o, char **args)
 		aj_plan_clearenv(plan);
 	else if (strcmp(o->name, "--level-prefix") == 0)
 		aj_log_set_level_prefix(true);
+	else if (strcmp(o->name, "--not-a-security-boundary") == 0)
+		; /* bwrap 0.12's permission to fail open; flags apply atomically here, never partly */
 	else if (strcmp(o->name, "--quiet") == 0)
 		aj_log_set_quiet(true);
 	else if (strcmp(o->name, "--verbose") == 0)
@@ -547,6 +549,8 @@ static const struct aj_opt table[] = {
 	{ "--argv0", "VALUE", 1, B, opt_argv0, 0, NULL, NULL, "Run COMMAND with argv[0] set to VALUE" },
 	{ "--level-prefix", NULL, 0, B, opt_flag, 0, NULL, NULL,
 	  "Start each diagnostic with a <N> syslog level" },
+	{ "--not-a-security-boundary", NULL, 0, B, opt_flag, 0, NULL, NULL,
+	  "Accepted for bwrap 0.12 scripts; agentjail never fails open" },
 
 	{ "--unshare-all", NULL, 0, B, opt_unshare_all, 0, NULL, NULL,
 	  "Unshare user (if possible), ipc, pid, net, uts and cgroup (if possible)" },
