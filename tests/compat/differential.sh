@@ -57,9 +57,9 @@ tests() {
 	same "--symlink" "${BASE[@]}" --symlink /usr/bin /sbin --symlink ../x /a/b /probe stat /sbin /a/b /a
 	same "--chmod" "${BASE[@]}" --tmpfs /t --dir /t/d --chmod 0711 /t/d /probe stat /t/d
 	same "--remount-ro /" "${BASE[@]}" "${P[@]}" --remount-ro / /probe mounts : write /x
-	same "--ro-bind-try of a missing source" "${BASE[@]}" --ro-bind-try /nonexistent /x /probe stat /x
-	same "--bind-try and --dev-bind-try of missing sources" "${BASE[@]}" --bind-try /nonexistent /x \
-		--dev-bind-try /nonexistent2 /y /probe stat /x /y
+	same "--ro-bind-try of a missing source" "${BASE[@]}" --ro-bind-try /aj-no-such-src /x /probe stat /x
+	same "--bind-try and --dev-bind-try of missing sources" "${BASE[@]}" --bind-try /aj-no-such-src /x \
+		--dev-bind-try /aj-no-such-src2 /y /probe stat /x /y
 	same "bound file is writable through --bind" "${BASE[@]}" --bind "$t/data" /data /probe write /data
 	same "ro-bind file is not writable" "${BASE[@]}" --ro-bind "$t/data" /data /probe write /data : read /data
 	same "/dev/null bound without --dev is unusable (nodev)" "${BASE[@]}" --ro-bind /dev/null /x \
@@ -116,7 +116,7 @@ tests() {
 	same "missing one argument" --remount-ro
 	same "invalid uid" --uid 1x /probe
 	same "invalid fd" --info-fd -1 /probe
-	same "source path missing" --bind /nonexistent /x /probe
+	same "source path missing" --bind /aj-no-such-src /x /probe
 	same "--perms twice" --perms 0700 --perms 0700 --dir /x /probe
 	same "--perms then not a file op" --perms 0700 --chdir / --dir /x /probe
 	same "--size then --dir" --size 10 --dir /x /probe

@@ -44,10 +44,10 @@ tests() {
 	run "$AJ" "${BASE[@]}" --unshare-uts --hostname sandbox /probe hostname
 	expect_eq "--hostname" "hostname sandbox" "$OUT"
 
-	run env -i FOO=1 BAR=2 HOME=/nonexistent "$AJ" "${BASE[@]}" --setenv NEW x --unsetenv BAR \
+	run env -i FOO=1 BAR=2 HOME=/aj-no-such-home "$AJ" "${BASE[@]}" --setenv NEW x --unsetenv BAR \
 		--chdir / /probe env
 	expect_eq "--setenv/--unsetenv edit the inherited environment, PWD set" \
-		"$(printf 'FOO=1\nHOME=/nonexistent\nNEW=x\nPWD=/')" "$OUT"
+		"$(printf 'FOO=1\nHOME=/aj-no-such-home\nNEW=x\nPWD=/')" "$OUT"
 	run env -i FOO=1 "$AJ" "${BASE[@]}" --setenv A 1 --clearenv --setenv B 2 /probe env
 	expect_eq "--clearenv applies in order" "$(printf 'B=2\nPWD=/')" "$OUT"
 

@@ -63,7 +63,7 @@ tests() {
 		"$AJ" --cap-add CAP_NOPE /probe
 
 	# Nothing half-built runs: the command never starts after a failure.
-	run "$AJ" "${BASE[@]}" --bind "$t" /w --bind /nonexistent /late /usr/bin/touch /w/ran
+	run "$AJ" "${BASE[@]}" --bind "$t" /w --bind /aj-no-such-src /late /usr/bin/touch /w/ran
 	expect_eq "a late failure stops the launch before the command" "1 absent" \
 		"$RC $([ -e "$t/ran" ] && echo present || echo absent)"
 
