@@ -68,21 +68,32 @@ int aj_split_path(const char *path, char **ret_parent, char **ret_name)
 	return 0;
 }
 
-int aj_mkdir_in_root(int root, const char *path, mode_t mode)
+/* Open the directory that holds path's last component; that name in *ret_name. */
+static int open_parent(int root, const char *path, char **ret_name)
 {
 	_cleanup_free_ char *parent = NULL, *name = NULL;
+	int r, pfd;
+
+	r = aj_split_path(path, &parent, &name);
+	if (r < 0)
+		return r;
+	pfd = aj_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0);
+	if (pfd >= 0)
+		*ret_name = TAKE_PTR(name);
+	return pfd;
+}
+
+int aj_mkdir_in_root(int root, const char *path, mode_t mode)
+{
+	_cleanup_free_ char *name = NULL;
 	_cleanup_close_ int fd = -EBADF, pfd = -EBADF;
-	int r;
 
 	fd = aj_open_in_root(root, path, O_PATH | O_DIRECTORY, 0);
 	if (fd >= 0)
 		return 0;
 	if (fd != -ENOENT)
 		return fd;
-	r = aj_split_path(path, &parent, &name);
-	if (r < 0)
-		return r;
-	pfd = aj_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0);
+	pfd = open_parent(root, path, &name);
 	if (pfd < 0)
 		return pfd;
 	if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
@@ -121,9 +132,8 @@ int aj_mkdir_parents_in_root(int root, const char *path, mode_t mode, char **ret
 
 int aj_touch_in_root(int root, const char *path, mode_t mode)
 {
-	_cleanup_free_ char *parent = NULL, *name = NULL;
+	_cleanup_free_ char *name = NULL;
 	_cleanup_close_ int fd = -EBADF, pfd = -EBADF;
-	int r;
 
 	fd = aj_open_in_root(root, path, O_PATH, 0);
 	if (fd >= 0) {
@@ -136,10 +146,7 @@ int aj_touch_in_root(int root, const char *path, mode_t mode)
 	}
 	if (fd != -ENOENT)
 		return fd;
-	r = aj_split_path(path, &parent, &name);
-	if (r < 0)
-		return r;
-	pfd = aj_open_in_root(root, parent, O_PATH | O_DIRECTORY, 0);
+	pfd = open_parent(root, path, &name);
 	if (pfd < 0)
 		return pfd;
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);

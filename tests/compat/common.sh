@@ -54,3 +54,22 @@ same_sh() {
 	fi
 }
 
+
+# both NAME FUNCTION ARGS...: call FUNCTION TOOL ARGS... with bwrap, then with
+# agentjail; the normalised outputs must be the same.  $BOTH_RESET, when set,
+# is run after each call (to undo what a scenario wrote).
+both() {
+	local name=$1 fn=$2
+	shift 2
+	local b a
+	b=$($fn "$BWRAP" "$@" 2>&1 | normalise)
+	${BOTH_RESET:-:}
+	a=$($fn "$AJB" "$@" 2>&1 | normalise)
+	${BOTH_RESET:-:}
+	BOTH_OUT=$a
+	if [ "$b" = "$a" ]; then
+		tap_ok "same: $name"
+	else
+		tap_not_ok "same: $name" "bwrap:" "$b" "agentjail:" "$a"
+	fi
+}

@@ -78,18 +78,6 @@ scenario_die_with_parent() {
 	return 0
 }
 
-both() {
-	local name=$1 fn=$2
-	shift 2
-	local b a
-	b=$($fn "$BWRAP" "$@" 2>&1 | normalise)
-	a=$($fn "$AJB" "$@" 2>&1 | normalise)
-	if [ "$b" = "$a" ]; then
-		tap_ok "same: $name"
-	else
-		tap_not_ok "same: $name" "bwrap:" "$b" "agentjail:" "$a"
-	fi
-}
 
 tests() {
 	if [ -z "$BWRAP" ] || [ ! -x "$BWRAP" ]; then

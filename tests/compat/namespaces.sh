@@ -41,16 +41,6 @@ scenario_userns2() {
 	wait
 }
 
-both() {
-	local name=$1 fn=$2 b a
-	b=$($fn "$BWRAP" 2>&1 | normalise)
-	a=$($fn "$AJB" 2>&1 | normalise)
-	if [ "$b" = "$a" ]; then
-		tap_ok "same: $name"
-	else
-		tap_not_ok "same: $name" "bwrap:" "$b" "agentjail:" "$a"
-	fi
-}
 
 tests() {
 	if [ -z "$BWRAP" ] || [ ! -x "$BWRAP" ]; then
