@@ -39,7 +39,14 @@
 #include "agentjail/resolve.h"
 #include "cleanup.h"
 
-#define PIPE_WANT (256 * 1024)     /* per direction; the kernel may give less */
+/*
+ * Pipes start at the kernel's default (16 pages) and grow to PIPE_BULK once a
+ * direction has carried that much: fewer splice calls and wakeups for bulk data, while
+ * the many idle or chatty connections stay small (pipe pages count against
+ * fs.pipe-user-pages-soft per user; past it the kernel refuses to grow them,
+ * which only costs speed).
+ */
+#define PIPE_BULK (1024 * 1024)
 #define PUMP_BUDGET (4u << 20)     /* bytes one connection moves before others' turn */
 #define SWEEP_MS 250
 #define MAX_EVENTS 128
@@ -68,6 +75,7 @@ struct conn {
 	int up[2], down[2];       /* pipes: client -> server, server -> client */
 	size_t up_n, down_n;      /* bytes in each pipe */
 	size_t up_cap, down_cap;
+	bool up_grown, down_grown; /* PIPE_BULK asked for */
 	bool c_eof, u_eof;        /* read sides at end of file */
 	bool u_shut, c_shut;      /* write sides shut */
 	bool queued;              /* in the ready list (budget ran out) */
@@ -325,15 +333,13 @@ static int make_pipe(int p[2], size_t *ret_cap)
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
-	/* Larger pipes mean fewer splice calls; the kernel caps what we get. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_WANT);
 	sz = fcntl(p[1], F_GETPIPE_SZ);
-	*ret_cap = sz > 0 ? (size_t)sz : 65536;
+	*ret_cap = sz > 0 ? (size_t)sz : 4096;
 	return 0;
 }
 
 /* One direction: src -> pipe -> dst.  Returns bytes written to dst, or -errno. */
-static ssize_t move(int src, int dst, int p[2], size_t cap, size_t *inpipe, bool *src_eof,
+static ssize_t move(int src, int dst, int p[2], const size_t *cap, size_t *inpipe, bool *src_eof,
 		    bool *dst_shut, size_t budget)
 {
 	ssize_t total = 0;
@@ -342,8 +348,8 @@ static ssize_t move(int src, int dst, int p[2], size_t cap, size_t *inpipe, bool
 		bool progress = false;
 		ssize_t n;
 
-		if (!*src_eof && *inpipe < cap) {
-			n = splice(src, NULL, p[1], NULL, cap - *inpipe,
+		if (!*src_eof && *inpipe < *cap) {
+			n = splice(src, NULL, p[1], NULL, *cap - *inpipe,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				*inpipe += (size_t)n;
@@ -386,23 +392,38 @@ static void enqueue(struct loop *l, struct conn *c)
 	l->n_ready++;
 }
 
+/* A direction that carried PIPE_BULK bytes is a bulk transfer: give it a big pipe, once. */
+static void grow(int p[2], size_t *cap, bool *tried, uint64_t moved)
+{
+	int sz;
+
+	if (*tried || moved < PIPE_BULK)
+		return;
+	*tried = true;
+	sz = fcntl(p[1], F_SETPIPE_SZ, PIPE_BULK);
+	if (sz > 0)
+		*cap = (size_t)sz; /* when refused (the user's pipe pages are spent), stay small */
+}
+
 static void pump(struct loop *l, struct conn *c)
 {
 	ssize_t up, down;
 
-	up = move(c->cfd, c->ufd, c->up, c->up_cap, &c->up_n, &c->c_eof, &c->u_shut, PUMP_BUDGET);
+	up = move(c->cfd, c->ufd, c->up, &c->up_cap, &c->up_n, &c->c_eof, &c->u_shut, PUMP_BUDGET);
 	if (up < 0) {
 		conn_close(l, c);
 		return;
 	}
 	c->bytes_up += (uint64_t)up;
-	down = move(c->ufd, c->cfd, c->down, c->down_cap, &c->down_n, &c->u_eof, &c->c_shut,
+	grow(c->up, &c->up_cap, &c->up_grown, c->bytes_up);
+	down = move(c->ufd, c->cfd, c->down, &c->down_cap, &c->down_n, &c->u_eof, &c->c_shut,
 		    PUMP_BUDGET);
 	if (down < 0) {
 		conn_close(l, c);
 		return;
 	}
 	c->bytes_down += (uint64_t)down;
+	grow(c->down, &c->down_cap, &c->down_grown, c->bytes_down);
 	if (c->u_shut && c->c_shut) {
 		conn_close(l, c);
 		return;

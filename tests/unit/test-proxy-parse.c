@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "agentjail/netlog.h"
+#include "agentjail/proxy.h"
 #include "agentjail/proxy_http.h"
 #include "agentjail/proxy_socks.h"
 #include "tap.h"
@@ -272,6 +273,13 @@ TEST(netlog_write_is_one_line)
 	buf[n] = '\0';
 	EXPECT_TRUE(strncmp(buf, "{\"time\":\"1970-01-01T00:00:00.000Z\",\"host\":\"h.test\"", 50) == 0);
 	EXPECT_EQ(buf[n - 1], '\n');
+}
+
+TEST(connection_state_is_small)
+{
+	/* Requests are read into one buffer shared by all connections: per connection, only this. */
+	printf("# user memory per open connection: %lu bytes\n", aj_proxy_conn_size());
+	EXPECT_TRUE(aj_proxy_conn_size() < 1024);
 }
 
 int main(void)
