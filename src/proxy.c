@@ -290,13 +290,13 @@ void aj_proxy_stop(struct aj_run *run)
 	/* Without the socket's other end a proxy still waiting for it ends by itself. */
 	aj_closep(&run->proxy_fd);
 	run->proxy_fd = -EBADF;
-	if (run->proxy_pid <= 0)
-		return;
-	(void)kill(run->proxy_pid, SIGTERM);
-	/* Closing and logging its connections takes milliseconds; never wait long. */
-	if (run->proxy_pidfd < 0 || poll(&pfd, 1, 2000) <= 0)
-		(void)kill(run->proxy_pid, SIGKILL);
-	(void)waitpid(run->proxy_pid, NULL, 0);
+	if (run->proxy_pid > 0) {
+		(void)kill(run->proxy_pid, SIGTERM);
+		/* Closing and logging its connections takes milliseconds; never wait long. */
+		if (run->proxy_pidfd < 0 || poll(&pfd, 1, 2000) <= 0)
+			(void)kill(run->proxy_pid, SIGKILL);
+		(void)waitpid(run->proxy_pid, NULL, 0);
+	}
 	aj_closep(&run->proxy_pidfd);
 	run->proxy_pidfd = -EBADF;
 	run->proxy_pid = 0;

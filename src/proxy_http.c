@@ -159,7 +159,7 @@ int aj_http_parse(const char *buf, size_t len, struct aj_http_req *req)
 	_cleanup_free_ char *mem = NULL;
 
 	*req = (struct aj_http_req){ 0 };
-	if (len < 4 || memcmp(end - 4, "\r\n\r\n", 4) != 0)
+	if (!buf || len < 4 || memcmp(end - 4, "\r\n\r\n", 4) != 0)
 		return fail(req, 400, "http_request_error", "the request header does not end");
 
 	/* Request line: METHOD SP target SP HTTP/1.x */

@@ -269,6 +269,22 @@ inner_tests() {
 		tap_not_ok "open connections do not hold the exit up" "took $(((t1 - t0) / 1000000)) ms"
 	fi
 
+	# A proxy that dies (a bug, an OOM kill) is reported, not silent.
+	local aj px
+	"$AJ" "${PX[@]}" "${UP[@]}" /probe sleep 2 >/dev/null 2>"$D/crash.err" &
+	aj=$!
+	px=
+	for _ in $(seq 100); do
+		px=$(ps -o pid=,comm= --ppid "$aj" | awk '$2 == "agentjail-proxy" {print $1}')
+		[ -n "$px" ] && break
+		sleep 0.02
+	done
+	[ -n "$px" ] && kill -SEGV "$px"
+	wait "$aj"
+	expect_match "a proxy that dies while the command runs is reported" \
+		"^agentjail: proxy: ended unexpectedly \(signal 11\): the sandbox has no network any more$" \
+		"$(cat "$D/crash.err")"
+
 	# ---- the environment ----
 	run env HTTP_PROXY=http://corp.test:8080 JAVA_TOOL_OPTIONS=-Xmx1g "$AJ" "${PX[@]}" "${UP[@]}" \
 		--setenv HTTPS_PROXY http://chain.test:1 /probe env
