@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.0-or-later
 # Network modes: none, host, and proxy (the allowlist through the built-in
-# proxy), end to end with curl, Python, Node and git inside the sandbox.
+# proxy), end to end with curl, Python, Node, Java and git inside the sandbox.
 #
 # Everything runs in a network and mount namespace this test makes: its lo
 # carries extra addresses (a "private" 10.77.0.1, the metadata address
@@ -144,6 +144,15 @@ inner_tests() {
 		fi
 	else
 		tap_skip "node through the proxy" "node is not installed"
+	fi
+	if command -v java >/dev/null && [ -d /etc/alternatives ]; then
+		run "$AJ" "${PX[@]}" "${UP[@]}" --ro-bind /etc/alternatives /etc/alternatives \
+			--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk java /t/Fetch.java \
+			"http://up.test:$HP/hello"
+		expect_eq "java: HttpURLConnection through the proxy (JAVA_TOOL_OPTIONS)" \
+			"hello from 127.0.0.1" "$OUT"
+	else
+		tap_skip "java through the proxy" "java is not installed"
 	fi
 	run "$AJ" "${PX[@]}" "${UP[@]}" sh -c "git clone -q http://up.test:$HP/repo.git /tmp/r &&
 		git -C /tmp/r log --format=%s"
