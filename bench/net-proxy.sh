@@ -81,8 +81,7 @@ print(f"--net proxy: median {proxy:.2f} ms")
 print(f"startup ratio proxy/none: {proxy / none:.2f} (target <= 1.5)")
 PY
 
-echo "== memory: $CONNS connections held open, through the proxy and direct"
-slab() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+echo "== memory: $CONNS connections held open through the proxy"
 # The agentjail-proxy process below pid $1.
 find_proxy() {
 	local p q
@@ -94,32 +93,29 @@ find_proxy() {
 		done
 	done
 }
-# hold MODE: sets R0/R1 (proxy RSS, KiB; 0 direct) and SD (slab growth, KiB).
-hold() {
-	local pid px= s0 s1
-	rm -f "$W/start" "$W/held"
-	if [ "$1" = proxy ]; then
-		"${PROXY[@]}" "$NB" hold 127.0.0.1 "$PORT" "$CONNS" "$W" proxy &
-	else
-		"${DIRECT[@]}" "$NB" hold 127.0.0.1 "$PORT" "$CONNS" "$W" &
-	fi
-	pid=$!
-	for _ in $(seq 200); do [ -e "$W/start" ] && break; sleep 0.05; done
-	[ "$1" = proxy ] && px=$(find_proxy "$pid")
-	R0=$([ -n "$px" ] && awk '/^VmRSS/ {print $2}' "/proc/$px/status" || echo 0)
-	s0=$(slab)
-	for _ in $(seq 400); do [ -e "$W/held" ] && break; sleep 0.05; done
-	sleep 0.5
-	R1=$([ -n "$px" ] && awk '/^VmRSS/ {print $2}' "/proc/$px/status" || echo 0)
-	s1=$(slab)
-	SD=$((s1 - s0))
-	wait "$pid"
-}
-hold direct
-sd_direct=$SD
-hold proxy
-echo "proxy RSS: $R0 KiB idle, $R1 KiB with $CONNS open tunnels"
-echo "kernel slab growth: direct $sd_direct KiB, through the proxy $SD KiB"
-echo "memory per open connection in the proxy: user $(( (R1 - R0) * 1024 / CONNS )) bytes (RSS), kernel about $(( (SD - sd_direct) * 1024 / CONNS )) bytes (its two sockets, two pipes, epoll items)"
-echo "bound per connection: the data in its two pipes, 64 KiB each (1 MiB once a direction has carried 1 MiB), plus the sockets' buffers"
+rm -f "$W/start" "$W/held"
+"${PROXY[@]}" "$NB" hold 127.0.0.1 "$PORT" "$CONNS" "$W" proxy &
+pid=$!
+for _ in $(seq 200); do [ -e "$W/start" ] && break; sleep 0.05; done
+px=$(find_proxy "$pid")
+r0=$(awk '/^VmRSS/ {print $2}' "/proc/$px/status")
+for _ in $(seq 400); do [ -e "$W/held" ] && break; sleep 0.05; done
+sleep 0.5
+r1=$(awk '/^VmRSS/ {print $2}' "/proc/$px/status")
+fds=$(ls "/proc/$px/fd" | wc -l)
+wait "$pid"
+echo "proxy RSS: $r0 KiB idle, $r1 KiB with $CONNS open tunnels ($fds fds)"
+echo "user memory per open connection: $(( (r1 - r0) * 1024 / CONNS )) bytes (RSS growth)"
+# Kernel objects the proxy holds per connection, sized from /proc/slabinfo (root):
+# two TCP sockets (sock, socket inode, file, dentry), two pipes (pipe info,
+# 16-slot buffer array, inode, two files, dentry) and two epoll items.
+if [ -r /proc/slabinfo ]; then
+	awk '{sz[$1] = $4} END {
+		sock = sz["TCP"] + sz["sock_inode_cache"] + sz["filp"] + sz["dentry"]
+		pipe = sz["kmalloc-192"] + sz["kmalloc-1k"] + sz["inode_cache"] + 2 * sz["filp"] + sz["dentry"]
+		printf "kernel objects per open connection: about %d bytes (2 sockets of %d, 2 pipes of %d, 2 epoll items of %d)\n",
+			2 * sock + 2 * pipe + 2 * sz["eventpoll_epi"], sock, pipe, sz["eventpoll_epi"]
+	}' /proc/slabinfo
+fi
+echo "data buffered per connection: at most its two pipes, 64 KiB each (1 MiB once a direction has carried 1 MiB), plus the sockets' buffers"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
