@@ -29,11 +29,13 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 ${CC:-cc} -O2 -pthread -o "$W/netbench" bench/netbench.c
 "$W/netbench" serve "$PORT" >"$W/server.out" &
 SRV=$!
 for _ in $(seq 100); do grep -q listening "$W/server.out" 2>/dev/null && break; sleep 0.05; done
+grep -q listening "$W/server.out" || { echo "the server did not start (port $PORT taken? set PORT=)"; exit 1; }
 
 SB=(--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
     --bind "$W" "$W" --proc /proc --dev /dev --unshare-pid --die-with-parent)
