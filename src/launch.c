@@ -35,6 +35,7 @@
 #include "agentjail/mount.h"
 #include "agentjail/net.h"
 #include "agentjail/plan.h"
+#include "agentjail/proxy.h"
 #include "agentjail/seccomp.h"
 #include "agentjail/status.h"
 #include "agentjail/userns.h"
@@ -74,9 +75,8 @@ static int prepare(struct aj_run *run)
 		run->ns |= AJ_NS_NET;
 	else if (plan->net_mode == AJ_NET_HOST)
 		run->ns &= ~AJ_NS_NET;
-	if (plan->net_mode == AJ_NET_PROXY)
-		/* Fail closed until the proxy exists: the namespace has loopback only. */
-		aj_warn("--net proxy: the proxy is not available in this build; the network is off");
+	if (plan->net_mode == AJ_NET_PROXY && aj_proxy_prepare(run) < 0)
+		return -EINVAL;
 	userns = run->ns & AJ_NS_USER;
 
 	if ((plan->uid_set || plan->gid_set) && !userns && plan->userns_fd < 0)
@@ -194,6 +194,11 @@ static int stage_wait_go(struct aj_run *run)
 static int stage_loopback(struct aj_run *run)
 {
 	return (run->ns & AJ_NS_NET) ? aj_net_loopback_up() : 0;
+}
+
+static int stage_proxy_socket(struct aj_run *run)
+{
+	return aj_proxy_listen_inside(run);
 }
 
 static int stage_mounts(struct aj_run *run)
@@ -321,6 +326,8 @@ static const struct aj_stage {
 } child_stages[] = {
 	{ "wait for the id maps", stage_wait_go },
 	{ "loopback", stage_loopback },
+	/* In the new network namespace, before anything else can take the port. */
+	{ "proxy socket", stage_proxy_socket },
 	{ "user namespace limit", stage_userns_limit },
 	{ "mounts", stage_mounts },
 	{ "hostname", stage_hostname },
@@ -376,16 +383,20 @@ static void close_pair(int *a, int *b)
 
 int aj_launch(struct aj_plan *plan, bool bwrap)
 {
-	struct aj_run run = {
+	/* Whatever way this returns, a proxy process ends with it (proxy.c). */
+	struct aj_run run __attribute__((cleanup(aj_proxy_stop))) = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
 		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF,
+		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
 	};
 	sigset_t set;
 	int r, code;
 
 	r = prepare(&run);
 	if (r < 0)
+		return 1;
+	if (plan->net_mode == AJ_NET_PROXY && aj_proxy_start(&run) < 0)
 		return 1;
 	if (make_pipe(&run.go_rd, &run.go_wr) < 0 ||
 	    (run.reaper && make_pipe(&run.status_rd, &run.status_wr) < 0) ||
@@ -424,7 +435,8 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	aj_closep(&run.go_rd);
 	aj_closep(&run.status_wr);
 	aj_closep(&run.exec_wr);
-	run.go_rd = run.status_wr = run.exec_wr = -EBADF;
+	aj_closep(&run.proxy_fd);
+	run.go_rd = run.status_wr = run.exec_wr = run.proxy_fd = -EBADF;
 
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);

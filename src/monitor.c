@@ -118,6 +118,15 @@ int aj_monitor(struct aj_run *run)
 					(void)kill(run->child, (int)si.ssi_signo);
 				continue;
 			}
+			if (run->proxy_pid > 0 &&
+			    waitpid(run->proxy_pid, &st, WNOHANG) == run->proxy_pid) {
+				/* Exit status 0: it saw the setup fail, which is reported already. */
+				if (st != 0)
+					aj_warn("proxy: ended unexpectedly (%s %d): the sandbox has no "
+						"network any more", WIFSIGNALED(st) ? "signal" : "status",
+						WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				run->proxy_pid = 0;
+			}
 			p = waitpid(run->child, &st, WNOHANG);
 			if (p == run->child) {
 				int cst;

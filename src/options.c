@@ -17,6 +17,7 @@
 
 #include "agentjail/fdutil.h"
 #include "agentjail/log.h"
+#include "agentjail/netpolicy.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
 #include "agentjail/seccomp.h"
@@ -524,13 +525,15 @@ static int opt_net(struct aj_parser *p, const struct aj_opt *o, char **args)
 	return aj_errx(-EINVAL, "%s takes none, host or proxy, not '%s'", o->name, args[0]);
 }
 
-/* --allow-host / --deny-host PATTERN; o->arg: 1 = allow. Checked by the proxy. */
+/* --allow-host / --deny-host PATTERN; o->arg: 1 = allow. Syntax in netpolicy.c. */
 static int opt_host_pattern(struct aj_parser *p, const struct aj_opt *o, char **args)
 {
 	struct aj_plan *plan = p->plan;
+	struct aj_hostpat pat;
+	const char *why = "";
 
-	if (!*args[0] || strpbrk(args[0], " \t/\\@"))
-		return aj_errx(-EINVAL, "%s: not a host pattern: '%s'", o->name, args[0]);
+	if (aj_hostpat_parse(args[0], &pat, &why) < 0)
+		return aj_errx(-EINVAL, "%s: not a host pattern: '%s': %s", o->name, args[0], why);
 	if (o->arg)
 		return strv_push(&plan->allow_hosts, &plan->n_allow_hosts, args[0]);
 	return strv_push(&plan->deny_hosts, &plan->n_deny_hosts, args[0]);

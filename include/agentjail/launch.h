@@ -42,6 +42,13 @@ struct aj_run {
 
 	pid_t child;            /* the cloned child, as the monitor sees it */
 	int child_pidfd;
+
+	/* --net proxy (proxy.c). */
+	int netlog_fd;          /* decisions as JSON lines (audit log); -EBADF when unused;
+				 * set before aj_proxy_start(), the proxy writes to it */
+	int proxy_fd;           /* setup child -> proxy: the listening socket travels here */
+	pid_t proxy_pid;        /* the proxy process; 0 when none */
+	int proxy_pidfd;
 };
 
 /* Run the plan; returns the exit status for main() (command's, or 1). */

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * --net proxy in the launch.
+ *
+ *   monitor ──fork (before clone)──► proxy process (host network namespace)
+ *      │                                 ▲ listening socket (SCM_RIGHTS)
+ *      └──clone(CLONE_NEWNET...)──► setup child: lo up, listen on
+ *                                       127.0.0.1:3128 in the new namespace
+ *
+ * A socket keeps the namespace it was created in, so the proxy accepts the
+ * sandbox's connections while its own connect() calls leave from the host:
+ * no bridge process, no second binary, nothing of ours left inside.  The
+ * proxy is a separate process so the monitor stays small and never waits on
+ * the network; it dies with the monitor (PR_SET_PDEATHSIG) and is stopped
+ * by it as soon as the command has exited.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agentjail/caps.h"
+#include "agentjail/fdutil.h"
+#include "agentjail/launch.h"
+#include "agentjail/log.h"
+#include "agentjail/netpolicy.h"
+#include "agentjail/plan.h"
+#include "agentjail/proxy.h"
+#include "cleanup.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PROXY_URL "http://127.0.0.1:" STR(AJ_PROXY_PORT)
+/* Hosts reached directly: the sandbox's own loopback (a dev server inside). */
+#define NO_PROXY "localhost,127.0.0.1,::1"
+#define JAVA_PROPS                                                                   \
+	"-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=" STR(AJ_PROXY_PORT)            \
+	" -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" STR(AJ_PROXY_PORT)         \
+	" -Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]"
+
+/*
+ * A value the user set for the sandbox (--setenv, a profile's [env]) differs
+ * from the one agentjail was started with: keep it.  One merely inherited
+ * from the caller (a proxy of the host's network, unreachable inside) is
+ * replaced.
+ */
+static bool user_set(const struct aj_plan *plan, const char *name)
+{
+	const char *mine = aj_plan_getenv(plan, name), *caller = getenv(name);
+
+	return mine && (!caller || strcmp(mine, caller) != 0);
+}
+
+static int set_var(struct aj_plan *plan, const char *name, const char *value)
+{
+	if (user_set(plan, name)) {
+		aj_debug("proxy: keeping %s=%s as set for the sandbox", name,
+			 aj_plan_getenv(plan, name));
+		return 0;
+	}
+	return aj_plan_setenv(plan, name, value);
+}
+
+static int set_env(struct aj_plan *plan)
+{
+	static const char *const vars[][2] = {
+		/* curl, wget, git, pip, Python, Go, Rust, ...: both spellings in use. */
+		{ "http_proxy", PROXY_URL },  { "HTTP_PROXY", PROXY_URL },
+		{ "https_proxy", PROXY_URL }, { "HTTPS_PROXY", PROXY_URL },
+		/* http too: SOCKS in ALL_PROXY breaks httpx without its socksio extra. */
+		{ "all_proxy", PROXY_URL },   { "ALL_PROXY", PROXY_URL },
+		{ "no_proxy", NO_PROXY },     { "NO_PROXY", NO_PROXY },
+		/* gRPC's C core reads its own name first. */
+		{ "grpc_proxy", PROXY_URL },  { "GRPC_PROXY", PROXY_URL },
+		/* Node's fetch and http ignore the variables unless told (Node >= 22.21 / 24.5). */
+		{ "NODE_USE_ENV_PROXY", "1" },
+	};
+	const char *java;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+		r = set_var(plan, vars[i][0], vars[i][1]);
+		if (r < 0)
+			return r;
+	}
+	/* The JVM reads no proxy variable, only system properties. */
+	java = aj_plan_getenv(plan, "JAVA_TOOL_OPTIONS");
+	if (!java || !*java)
+		return aj_plan_setenv(plan, "JAVA_TOOL_OPTIONS", JAVA_PROPS);
+	if (!strstr(java, "proxyHost=")) {
+		_cleanup_free_ char *v = NULL;
+
+		if (asprintf(&v, "%s %s", java, JAVA_PROPS) < 0)
+			return -ENOMEM;
+		return aj_plan_setenv(plan, "JAVA_TOOL_OPTIONS", v);
+	}
+	return 0;
+}
+
+int aj_proxy_prepare(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	struct aj_netpolicy *policy = NULL;
+	const char *bad = NULL;
+	int r;
+
+	/* The patterns were checked when parsed; a failure here is a bug or ENOMEM. */
+	r = aj_netpolicy_new(plan->allow_hosts, plan->n_allow_hosts, plan->deny_hosts,
+			     plan->n_deny_hosts, &policy, &bad);
+	if (r < 0)
+		return r == -EINVAL ? aj_errx(r, "--allow-host/--deny-host: not a host pattern: '%s'", bad)
+				    : aj_err(r, "proxy");
+	aj_netpolicy_free(policy);
+	if (plan->n_allow_hosts == 0)
+		aj_notice("--net proxy without --allow-host: every connection will be refused");
+	r = set_env(plan);
+	if (r < 0)
+		return aj_err(r, "proxy: environment");
+	return 0;
+}
+
+/* ---- the proxy process --------------------------------------------------- */
+
+/* Wait for the listening socket from the setup child; -EPIPE when it never comes. */
+static int receive_listener(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPIPE;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpolicy *policy,
+				 pid_t monitor)
+{
+	struct aj_proxy_config cfg = { .policy = policy, .netlog_fd = run->netlog_fd };
+	int keep[2] = { sock, run->netlog_fd }, listen_fd, sfd, null;
+	sigset_t set;
+
+	/* Never outlive the monitor, even when it is killed. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
+		_exit(1);
+	(void)prctl(PR_SET_NAME, "agentjail-proxy");
+	/* Terminal signals are the command's business; the monitor ends us with SIGTERM. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+
+	/* Nothing of the caller's or the plan's (--sync-fd, --info-fd, ...) stays open here. */
+	(void)aj_close_fds_except(keep, run->netlog_fd >= 0 ? 2 : 1);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		(void)dup2(null, STDIN_FILENO);
+		(void)dup2(null, STDOUT_FILENO);
+		if (null > STDERR_FILENO)
+			(void)close(null);
+	}
+	if (aj_caps_drop_all() < 0)
+		_exit(1);
+
+	listen_fd = receive_listener(sock);
+	(void)close(sock);
+	if (listen_fd < 0)
+		_exit(0); /* the setup failed before the network was up: it has said why */
+
+	/* From now on SIGTERM is an event: connections are closed and logged. */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		aj_err(-errno, "proxy: signalfd");
+		_exit(1);
+	}
+	cfg.listen_fd = listen_fd;
+	cfg.signal_fd = sfd;
+	_exit(aj_proxy_serve(&cfg) < 0 ? 1 : 0);
+}
+
+int aj_proxy_start(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	struct aj_netpolicy *policy = NULL;
+	pid_t monitor = getpid(), pid;
+	int sv[2], r;
+
+	r = aj_netpolicy_new(plan->allow_hosts, plan->n_allow_hosts, plan->deny_hosts,
+			     plan->n_deny_hosts, &policy, NULL);
+	if (r < 0)
+		return aj_err(r, "proxy: policy");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		aj_netpolicy_free(policy);
+		return aj_err(r, "proxy: socketpair");
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		aj_netpolicy_free(policy);
+		return aj_err(r, "proxy: fork");
+	}
+	if (pid == 0) {
+		(void)close(sv[1]);
+		proxy_main(run, sv[0], policy, monitor);
+	}
+	(void)close(sv[0]);
+	aj_netpolicy_free(policy);
+	run->proxy_fd = sv[1];
+	run->proxy_pid = pid;
+	run->proxy_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
+/* ---- the setup child ----------------------------------------------------- */
+
+int aj_proxy_listen_inside(struct aj_run *run)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(AJ_PROXY_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	_cleanup_close_ int fd = -EBADF;
+	char byte = 'L', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int one = 1, r = 0;
+
+	if (run->proxy_fd < 0)
+		return 0;
+	/* Non-blocking for the proxy's accept loop: the flag travels with the socket. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		r = aj_err(-errno, "proxy: socket");
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		 bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = aj_err(-errno, "proxy: bind 127.0.0.1:%d", AJ_PROXY_PORT);
+	else if (listen(fd, SOMAXCONN) < 0)
+		r = aj_err(-errno, "proxy: listen");
+	if (r == 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		if (sendmsg(run->proxy_fd, &msg, MSG_NOSIGNAL) != 1)
+			r = aj_err(-errno, "proxy: passing the socket to the proxy");
+	}
+	(void)close(run->proxy_fd);
+	run->proxy_fd = -EBADF;
+	return r;
+}
+
+/* ---- the end ------------------------------------------------------------- */
+
+void aj_proxy_stop(struct aj_run *run)
+{
+	struct pollfd pfd = { .fd = run->proxy_pidfd, .events = POLLIN };
+
+	/* Without the socket's other end a proxy still waiting for it ends by itself. */
+	aj_closep(&run->proxy_fd);
+	run->proxy_fd = -EBADF;
+	if (run->proxy_pid > 0) {
+		(void)kill(run->proxy_pid, SIGTERM);
+		/* Closing and logging its connections takes milliseconds; never wait long. */
+		if (run->proxy_pidfd < 0 || poll(&pfd, 1, 2000) <= 0)
+			(void)kill(run->proxy_pid, SIGKILL);
+		(void)waitpid(run->proxy_pid, NULL, 0);
+	}
+	aj_closep(&run->proxy_pidfd);
+	run->proxy_pidfd = -EBADF;
+	run->proxy_pid = 0;
+}
