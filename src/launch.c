@@ -31,6 +31,7 @@
 #include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
+#include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/mount.h"
 #include "agentjail/net.h"
@@ -141,18 +142,37 @@ static unsigned long clone_flags(unsigned ns)
 	return f;
 }
 
-/* fork() into new namespaces.  clone3 first; clone where it is missing. */
-static pid_t clone_ns(unsigned long flags)
+/*
+ * fork() into new namespaces.  clone3 first; clone where it is missing.  With
+ * a cgroup the child starts in it (Linux 5.7, older than our 5.12 baseline),
+ * so not one instruction of the sandbox runs outside its limits.
+ */
+static pid_t clone_ns(unsigned long flags, int cgroup_fd)
 {
 	struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	long pid;
 
-	if (pid < 0 && errno == ENOSYS)
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	return (pid_t)pid;
 }
 
 /* ---- the setup child (inside) ------------------------------------------ */
+
+/* The audit log, the proxy's decisions and the cgroup belong to the monitor. */
+static int stage_monitor_fds(struct aj_run *run)
+{
+	aj_closep(&run->audit_fd);
+	aj_closep(&run->netlog_fd);
+	aj_closep(&run->cgroup_fd);
+	run->audit_fd = run->netlog_fd = run->cgroup_fd = -EBADF;
+	return 0;
+}
 
 static int stage_wait_go(struct aj_run *run)
 {
@@ -243,16 +263,24 @@ static int stage_session(struct aj_run *run)
  * gives, so they come before the capability drop; the hostname and the
  * loopback need the namespaces' owner, so they come before entering the
  * inner user namespace; seccomp is installed last, just before exec
- * (exec.c), so the setup itself is never filtered.
+ * (exec.c), so the setup itself is never filtered.  The monitor's own files
+ * are closed before anything else.  The pid namespace's pid_max is written
+ * through the host's /proc, before the mounts hide it; the rlimits come after
+ * the mounts (which they must not constrain) and before the inner user
+ * namespace (whose RLIMIT_NPROC ceiling is taken from ours when it is made)
+ * and the capability drop (raising a hard limit needs CAP_SYS_RESOURCE).
  */
 static const struct aj_stage {
 	const char *name;
 	int (*run)(struct aj_run *run);
 } child_stages[] = {
+	{ "monitor's files", stage_monitor_fds },
 	{ "wait for the id maps", stage_wait_go },
+	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
 	{ "mounts", stage_mounts },
 	{ "hostname", stage_hostname },
+	{ "limits", aj_limits_apply },
 	{ "inner user namespace", stage_nested_userns },
 	{ "capabilities", stage_caps },
 	{ "block fd", stage_block_fd },
@@ -300,18 +328,25 @@ static void close_pair(int *a, int *b)
 	*a = *b = -EBADF;
 }
 
+/* Every way out of aj_launch() passes here: the cgroup goes, the run is recorded. */
+static void run_done(struct aj_run *run)
+{
+	aj_limits_cleanup(run);
+}
+
 int aj_launch(struct aj_plan *plan, bool bwrap)
 {
-	struct aj_run run = {
+	_cleanup_(run_done) struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
 		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF,
+		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .netlog_fd = -EBADF, .wstatus = -1,
 	};
 	sigset_t set;
 	int r, code;
 
 	r = prepare(&run);
-	if (r < 0)
+	if (r < 0 || aj_limits_prepare(&run) < 0)
 		return 1;
 	if (make_pipe(&run.go_rd, &run.go_wr) < 0 ||
 	    (run.reaper && make_pipe(&run.status_rd, &run.status_wr) < 0) ||
@@ -325,7 +360,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	aj_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &run.oldmask);
 
-	run.child = clone_ns(clone_flags(run.ns));
+	run.child = clone_ns(clone_flags(run.ns), run.cgroup_fd);
 	if (run.child < 0) {
 		aj_userns_explain_failure(errno, run.ns);
 		return 1;

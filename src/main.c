@@ -10,6 +10,7 @@
 
 #include "agentjail/cli.h"
 #include "agentjail/launch.h"
+#include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	plan->inherit_fds = bwrap;
+	aj_limits_set_defaults(plan, bwrap);
 	if (aj_parser_init(&p, plan, bwrap) < 0)
 		return 1;
 	r = aj_cli_parse(&p, argc, argv, 1, &next);
