@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
@@ -331,6 +332,7 @@ static void close_pair(int *a, int *b)
 /* Every way out of aj_launch() passes here: the cgroup goes, the run is recorded. */
 static void run_done(struct aj_run *run)
 {
+	aj_audit_end(run);
 	aj_limits_cleanup(run);
 }
 
@@ -346,11 +348,11 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	int r, code;
 
 	r = prepare(&run);
-	if (r < 0 || aj_limits_prepare(&run) < 0)
+	if (r < 0 || aj_limits_prepare(&run) < 0 || aj_audit_begin(&run) < 0)
 		return 1;
 	if (make_pipe(&run.go_rd, &run.go_wr) < 0 ||
 	    (run.reaper && make_pipe(&run.status_rd, &run.status_wr) < 0) ||
-	    (plan->json_status_fd >= 0 && make_pipe(&run.exec_rd, &run.exec_wr) < 0))
+	    ((plan->json_status_fd >= 0 || run.audit) && make_pipe(&run.exec_rd, &run.exec_wr) < 0))
 		return 1;
 	/* Read only once the command is gone; never wait on it. */
 	if (run.exec_rd >= 0 && fcntl(run.exec_rd, F_SETFL, O_NONBLOCK) < 0)
@@ -367,6 +369,9 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	}
 	if (run.child == 0)
 		child_main(&run);
+	/* Without a pid namespace the sandbox sees us: keep /proc/PID/fd (the audit log) closed. */
+	if (run.audit_fd >= 0)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 
 	aj_closep(&run.go_rd);
 	aj_closep(&run.status_wr);

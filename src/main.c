@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/cli.h"
 #include "agentjail/launch.h"
 #include "agentjail/limits.h"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 	int r, next;
 
 	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
+	if (!bwrap && argc >= 2 && strcmp(argv[1], "audit") == 0)
+		return aj_audit_main(argc - 1, argv + 1); /* `agentjail -- audit` runs a command "audit" */
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		print_version(bwrap);
 		return 0;

@@ -15,6 +15,7 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/limits.h"
 #include "agentjail/log.h"
@@ -694,6 +695,12 @@ static const struct aj_opt table[] = {
 	  "CPU bandwidth (1.5, 150%; needs a delegated cgroup)" },
 	{ "--limit-tmp-size", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_TMP_SIZE, "limits", "tmp-size",
 	  "Size of each tmpfs given without --size (/tmp)" },
+	{ "--audit", "on|off", 1, 0, aj_audit_opt, 0, "audit", "enabled",
+	  "Record this run in the audit log (default: on, off as bwrap)" },
+	{ "--audit-log", "FILE", 1, 0, aj_audit_opt, 1, "audit", "log",
+	  "The audit log (default $XDG_STATE_HOME/agentjail/audit.jsonl)" },
+	{ "--audit-syslog", "on|off", 1, 0, aj_audit_opt, 2, "audit", "syslog",
+	  "Also send each record's sha256 to syslog" },
 	{ "--keep-fd", "FD", 1, 0, opt_keep_fd, 0, NULL, NULL,
 	  "Pass FD on to COMMAND (other inherited fds are closed)" },
 	{ "--quiet", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Hide notices (errors are always shown)" },
