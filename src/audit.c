@@ -104,48 +104,70 @@ bool aj_audit_enabled(const struct aj_plan *plan, bool bwrap)
 	return plan->audit == AJ_AUDIT_ON || (plan->audit == AJ_AUDIT_DEFAULT && !bwrap);
 }
 
-int aj_audit_path(const struct aj_plan *plan, char **ret)
+/*
+ * The log's path, and how much of it must exist already (*ret_keep bytes):
+ * agentjail creates the directories after that, never a home directory or
+ * the parents of $XDG_STATE_HOME, and below a $HOME that is not the one the
+ * password database names (a test, a script) only agentjail's own directory
+ * in an existing .local/state.
+ */
+static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char *path;
+	struct passwd *pw = getpwuid(getuid());
+	const char *pw_home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	char *path, *slash;
+	size_t keep;
 	int k;
 
 	if (plan && plan->audit_log) {
 		path = strdup(plan->audit_log);
 		if (!path)
 			return -ENOMEM;
+		slash = strrchr(path, '/');
+		*ret_keep = slash ? (size_t)(slash - path) : 0;
 		*ret = path;
 		return 0;
 	}
 	/* The XDG base directory rules: a relative value is to be ignored. */
-	if (state && state[0] == '/')
+	if (state && state[0] == '/') {
 		k = asprintf(&path, "%s/agentjail/audit.jsonl", state);
-	else {
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-		}
+		slash = k < 0 ? NULL : memrchr(path, '/', strlen(state));
+		keep = slash ? (size_t)(slash - path) : 0;
+	} else {
+		if (!home || home[0] != '/')
+			home = pw_home;
 		if (!home)
 			return -ENOENT;
 		k = asprintf(&path, "%s/.local/state/agentjail/audit.jsonl", home);
+		keep = strlen(home);
+		if (pw_home && strcmp(home, pw_home) != 0)
+			keep += strlen("/.local/state");
 	}
 	if (k < 0)
 		return -ENOMEM;
 	*ret = path;
+	*ret_keep = keep;
 	return 0;
+}
+
+int aj_audit_path(const struct aj_plan *plan, char **ret)
+{
+	size_t keep;
+
+	return locate(plan, ret, &keep);
 }
 
 /* ---- before the sandbox ------------------------------------------------- */
 
-/* mkdir -p of the directories above path, each new one 0700. */
-static int make_parents(const char *path)
+/* Create the directories of path after its first keep bytes, each new one 0700. */
+static int make_dirs(const char *path, size_t keep)
 {
 	_cleanup_free_ char *p = strdup(path);
 
 	if (!p)
 		return -ENOMEM;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+	for (char *s = strchr(p + keep + 1, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			return -errno;
@@ -243,44 +265,79 @@ static int cover_log(struct aj_plan *plan, int log_fd)
 	return 0;
 }
 
-int aj_audit_begin(struct aj_run *run)
+/*
+ * Open (or create) the log.  Auditing asked for (--audit on, a log named) is
+ * required: failing to open the log stops the launch.  The default is best
+ * effort, so a missing or read-only home does not stop every sandbox: a
+ * notice says the run goes unrecorded.
+ */
+static int open_log(struct aj_run *run, char **ret_path)
 {
 	struct aj_plan *plan = run->plan;
+	bool required = plan->audit == AJ_AUDIT_ON;
 	_cleanup_free_ char *path = NULL;
-	struct aj_audit *a;
+	const char *what = "Can't open the audit log";
+	size_t keep;
 	struct stat st;
 	int fd, r;
 
-	if (!aj_audit_enabled(plan, run->bwrap))
-		return 0;
-	r = aj_audit_path(plan, &path);
-	if (r < 0)
+	r = locate(plan, &path, &keep);
+	if (r < 0) {
+		if (!required)
+			return aj_notice("not recording this run: no place for the audit log (no HOME); "
+					 "--audit-log FILE names one, --audit off silences this"), 0;
 		return aj_err(r, "Can't find a place for the audit log (set XDG_STATE_HOME or HOME, "
 				 "or --audit-log FILE, or --audit off)");
+	}
 	if (path[0] != '/') {
 		char *abs;
 
 		if (!run->cwd || asprintf(&abs, "%s/%s", run->cwd, path) < 0)
 			return aj_errx(-EINVAL, "Can't make the audit log path '%s' absolute", path);
+		keep += strlen(run->cwd) + 1;
 		free(path);
 		path = abs;
 	}
-	r = make_parents(path);
-	if (r < 0)
-		return aj_err(r, "Can't create the directory of the audit log '%s' (--audit off "
-				 "runs without one)", path);
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return aj_err(-errno, "Can't open the audit log '%s' (--audit off runs without one)",
-			      path);
+	r = make_dirs(path, keep);
+	if (r >= 0) {
+		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+		r = fd < 0 ? -errno : 0;
+	} else
+		what = "Can't create the directory of the audit log";
+	if (r >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		(void)close(fd);
+		r = -EINVAL;
+		what = "Not a regular file: the audit log";
+	}
+	if (r < 0) {
+		if (!required)
+			return aj_notice("not recording this run: %s '%s': %s; --audit-log FILE names "
+					 "another place, --audit off silences this",
+					 what, path, strerror(-r)), 0;
+		return aj_err(r, "%s '%s' (--audit off runs without one)", what, path);
+	}
 	run->audit_fd = fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return aj_errx(-EINVAL, "The audit log '%s' is not a regular file", path);
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+int aj_audit_begin(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	_cleanup_free_ char *path = NULL;
+	struct aj_audit *a;
+	int r;
+
+	if (!aj_audit_enabled(plan, run->bwrap))
+		return 0;
+	r = open_log(run, &path);
+	if (r < 0 || run->audit_fd < 0)
+		return r;
 	/* Filled by the proxy, read back into the record; never the sandbox's. */
 	run->netlog_fd = memfd_create("agentjail-netlog", MFD_CLOEXEC);
 	if (run->netlog_fd < 0)
 		return aj_err(-errno, "memfd_create");
-	r = cover_log(plan, fd);
+	r = cover_log(plan, run->audit_fd);
 	if (r < 0)
 		return aj_err(r, "Can't hide the audit log '%s' from the sandbox", path);
 

@@ -169,6 +169,20 @@ tests() {
 	expect_eq "audit path names it" "$t/state/agentjail/audit.jsonl" "$OUT"
 	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" audit path
 	expect_eq "... else ~/.local/state/agentjail/audit.jsonl" "$t/home/.local/state/agentjail/audit.jsonl" "$OUT"
+	# The default is best effort: a home that is not the user's own gets no directories.
+	mkdir "$t/home"
+	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" "${BASE[@]}" /probe exit 7
+	expect_eq "a \$HOME other than the user's: the run goes on unrecorded" \
+		"7 absent" "$RC $([ -e "$t/home/.local" ] && echo present || echo absent)"
+	expect_match "... and a notice says so" \
+		"^agentjail: not recording this run: Can't create the directory of the audit log '$t/home/.local/state/agentjail/audit.jsonl': No such file or directory" \
+		"$ERR"
+	mkdir -p "$t/home/.local/state"
+	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" "${BASE[@]}" /probe exit 0
+	expect_eq "... unless its .local/state exists" 1 "$(count "$t/home/.local/state/agentjail/audit.jsonl")"
+	expect_fail "asked for with --audit on, a log that cannot be made stops the launch" \
+		"^agentjail: Can't create the directory of the audit log '$t/none/.local/state/agentjail/audit.jsonl' \(--audit off runs without one\): No such file or directory$" \
+		env -u XDG_STATE_HOME HOME="$t/none" "$AJ" --audit on "${BASE[@]}" /probe exit 0
 	run "$AJ" --audit-log "$t" "${BASE[@]}" --bind "$t" "$t" /bin/sh -c ": >'$t/ran'"
 	expect_match "a log that cannot be opened stops the launch" \
 		"^agentjail: Can't open the audit log '$t' \(--audit off runs without one\): Is a directory$" "$ERR"
