@@ -111,7 +111,7 @@ bool aj_audit_enabled(const struct aj_plan *plan, bool bwrap)
  * password database names (a test, a script) only agentjail's own directory
  * in an existing .local/state.
  */
-static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep)
+static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep, bool *ret_own)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	struct passwd *pw = getpwuid(getuid());
@@ -120,6 +120,7 @@ static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep)
 	size_t keep;
 	int k;
 
+	*ret_own = true;
 	if (plan && plan->audit_log) {
 		path = strdup(plan->audit_log);
 		if (!path)
@@ -141,8 +142,10 @@ static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep)
 			return -ENOENT;
 		k = asprintf(&path, "%s/.local/state/agentjail/audit.jsonl", home);
 		keep = strlen(home);
-		if (pw_home && strcmp(home, pw_home) != 0)
+		if (pw_home && strcmp(home, pw_home) != 0) {
 			keep += strlen("/.local/state");
+			*ret_own = false;
+		}
 	}
 	if (k < 0)
 		return -ENOMEM;
@@ -154,8 +157,9 @@ static int locate(const struct aj_plan *plan, char **ret, size_t *ret_keep)
 int aj_audit_path(const struct aj_plan *plan, char **ret)
 {
 	size_t keep;
+	bool own;
 
-	return locate(plan, ret, &keep);
+	return locate(plan, ret, &keep, &own);
 }
 
 /* ---- before the sandbox ------------------------------------------------- */
@@ -279,9 +283,10 @@ static int open_log(struct aj_run *run, char **ret_path)
 	const char *what = "Can't open the audit log";
 	size_t keep;
 	struct stat st;
+	bool own;
 	int fd, r;
 
-	r = locate(plan, &path, &keep);
+	r = locate(plan, &path, &keep, &own);
 	if (r < 0) {
 		if (!required)
 			return aj_notice("not recording this run: no place for the audit log (no HOME); "
@@ -308,6 +313,11 @@ static int open_log(struct aj_run *run, char **ret_path)
 		(void)close(fd);
 		r = -EINVAL;
 		what = "Not a regular file: the audit log";
+	}
+	if (r < 0 && !required && !own) {
+		/* A $HOME set for a test or a script: quiet, it was not meant to hold a log. */
+		aj_debug("not recording this run: %s '%s': %s", what, path, strerror(-r));
+		return 0;
 	}
 	if (r < 0) {
 		if (!required)

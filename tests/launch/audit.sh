@@ -174,9 +174,20 @@ tests() {
 	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" "${BASE[@]}" /probe exit 7
 	expect_eq "a \$HOME other than the user's: the run goes on unrecorded" \
 		"7 absent" "$RC $([ -e "$t/home/.local" ] && echo present || echo absent)"
-	expect_match "... and a notice says so" \
+	expect_eq "... quietly (it is not the user's home)" "" "$ERR"
+	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" --verbose "${BASE[@]}" /probe exit 7
+	expect_match "... --verbose says why" \
 		"^agentjail: not recording this run: Can't create the directory of the audit log '$t/home/.local/state/agentjail/audit.jsonl': No such file or directory" \
 		"$ERR"
+	mkdir -m 500 "$t/ro"
+	run env -u HOME XDG_STATE_HOME="$t/ro/state" "$AJ" "${BASE[@]}" /probe exit 0
+	if [ -w "$t/ro" ]; then
+		tap_skip "the user's own place unusable: a notice" "root writes anywhere"
+	else
+		expect_match "the user's own place unusable: the run goes on, a notice says so" \
+			"^agentjail: not recording this run: Can't create the directory of the audit log '$t/ro/state/agentjail/audit.jsonl': Permission denied; --audit-log FILE names another place, --audit off silences this$" \
+			"$ERR"
+	fi
 	mkdir -p "$t/home/.local/state"
 	run env -u XDG_STATE_HOME HOME="$t/home" "$AJ" "${BASE[@]}" /probe exit 0
 	expect_eq "... unless its .local/state exists" 1 "$(count "$t/home/.local/state/agentjail/audit.jsonl")"
