@@ -77,11 +77,14 @@ static int tail_starts(int fd, off_t end, size_t n, off_t *starts, size_t *ret_c
 {
 	char buf[65536];
 	off_t pos = end;
-	size_t count = 0;
+	size_t count = 0, chunk = 4096; /* a record is a few KB: start small */
 
 	while (pos > 0 && count < n) {
-		size_t k = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		size_t k = pos > (off_t)chunk ? chunk : (size_t)pos;
 		int r;
+
+		if (chunk < sizeof(buf))
+			chunk *= 2;
 
 		pos -= (off_t)k;
 		r = pread_all(fd, buf, k, pos);

@@ -81,6 +81,20 @@ tests() {
 		tap_skip "host responsive (held)" "as above"
 	fi
 
+	# --- a delegated cgroup, where there is one --------------------------------
+	aj "${L[@]}" --limit-memory 64M --limit-pids 100 /bin/sh -c \
+		'cat /proc/self/cgroup'
+	if printf '%s\n' "$ERR" | grep -q '^agentjail: limits: .* in cgroup '; then
+		local cg
+		cg=$(printf '%s\n' "$ERR" | sed -n 's/^agentjail: limits: .* in cgroup //p')
+		expect_match "cgroup: the sandbox ran in the leaf of its own group" \
+			"^0::.*/agentjail-[0-9]+/sandbox$" "$(printf '%s\n' "$OUT" | grep '^0::')"
+		expect_eq "cgroup: removed afterwards" absent "$([ -e "$cg" ] && echo present || echo absent)"
+	else
+		tap_skip "cgroup: the sandbox ran in the leaf of its own group" "no delegated cgroup v2 here"
+		tap_skip "cgroup: removed afterwards" "no delegated cgroup v2 here"
+	fi
+
 	# --- memory --------------------------------------------------------------
 	aj "${L[@]}" --limit-memory 128M "${PY[@]}" alloc 16 1024
 	echo "# memory=128M: $OUT"

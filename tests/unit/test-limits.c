@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.0-or-later */
 /* Limits: value syntax with units, ranges, the option rows, --explain text, cgroup parsing. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "agentjail/cgroup.h"
 #include "agentjail/cli.h"
@@ -331,6 +339,47 @@ TEST(cgroup_controller_lists)
 	/* "cpuset" is not "cpu", "pids_x" is not "pids". */
 	EXPECT_EQ(aj_cgroup_parse_controllers("cpuset pids_x memoryx"), 0);
 	EXPECT_STREQ(aj_cgroup_mask_names(AJ_CG_MEMORY | AJ_CG_CPU, b, sizeof(b)), "memory, cpu");
+}
+
+/*
+ * The cgroup mechanism end to end, with no controllers asked for: where any
+ * writable cgroup v2 exists (root on this test machine, whose v2 hierarchy has
+ * no memory or pids), make the group, start a child in its leaf with
+ * clone3(CLONE_INTO_CGROUP), and remove both groups afterwards.
+ */
+TEST(cgroup_group_leaf_clone_and_removal)
+{
+	struct aj_cgroup_limits lim = { 0 };
+	struct aj_cgroup *cg = NULL;
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	char *dir = NULL, why[512], path[PATH_MAX + 16], self[4096], outer[PATH_MAX];
+	int st, fd;
+	ssize_t n;
+	pid_t pid;
+
+	if (aj_cgroup_probe(0, &dir, why, sizeof(why)) < 0)
+		SKIP("no writable cgroup v2 here");
+	if (aj_cgroup_create(dir, 0, &lim, &cg, why, sizeof(why)) < 0) {
+		printf("#   %s\n", why);
+		SKIP("cannot create a cgroup here");
+	}
+	snprintf(outer, sizeof(outer), "%s", aj_cgroup_path(cg));
+	args.cgroup = (uint64_t)aj_cgroup_leaf_fd(cg);
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+		n = read(fd, self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = '\0';
+		_exit(strstr(self, "/sandbox\n") ? 0 : 1);
+	}
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(path, sizeof(path), "%s/sandbox", outer);
+	EXPECT_EQ(access(path, F_OK), 0);
+	EXPECT_EQ(aj_cgroup_destroy(cg), 0);
+	EXPECT_TRUE(access(outer, F_OK) < 0 && errno == ENOENT);
+	free(dir);
 }
 
 int main(void)
