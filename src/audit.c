@@ -345,7 +345,8 @@ int aj_audit_begin(struct aj_run *run)
 		return r;
 	/* Filled by the proxy, read back into the record; never the sandbox's. */
 	run->netlog_fd = memfd_create("agentjail-netlog", MFD_CLOEXEC);
-	if (run->netlog_fd < 0)
+	/* O_APPEND: each write() of a whole line lands whole, from any writer. */
+	if (run->netlog_fd < 0 || fcntl(run->netlog_fd, F_SETFL, O_APPEND) < 0)
 		return aj_err(-errno, "memfd_create");
 	r = cover_log(plan, run->audit_fd);
 	if (r < 0)
