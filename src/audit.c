@@ -691,7 +691,7 @@ static int build(struct aj_run *run, const struct timespec *end_real, int64_t ms
 	const struct aj_plan *plan = run->plan;
 	struct passwd *pw = getpwuid(getuid());
 	char host[256] = "", hex[AJ_SHA256_HEX_SIZE];
-	size_t dropped = 0;
+	size_t dropped = 0, mark;
 	bool first = true;
 
 	(void)gethostname(host, sizeof(host) - 1); /* "" is an honest value if it fails */
@@ -732,8 +732,13 @@ static int build(struct aj_run *run, const struct timespec *end_real, int64_t ms
 	aj_json_put_key(b, &first, "limits");
 	aj_limits_json(run, b);
 	aj_json_put_key(b, &first, "network");
-	if (aj_audit_netlog_json(run->netlog_fd, b, &dropped) < 0)
-		return -EIO;
+	mark = b->len;
+	if (aj_audit_netlog_json(run->netlog_fd, b, &dropped) < 0 && !b->err) {
+		/* The decisions are lost, not the record: say so in it. */
+		b->len = mark;
+		b->data[mark] = '\0';
+		aj_buf_puts(b, "null");
+	}
 	aj_json_put_key(b, &first, "network_dropped");
 	aj_buf_printf(b, "%zu", dropped);
 	aj_json_put_key(b, &first, "exit");
