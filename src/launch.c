@@ -28,9 +28,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
+#include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/mount.h"
 #include "agentjail/net.h"
@@ -154,18 +156,37 @@ static unsigned long clone_flags(unsigned ns)
 	return f;
 }
 
-/* fork() into new namespaces.  clone3 first; clone where it is missing. */
-static pid_t clone_ns(unsigned long flags)
+/*
+ * fork() into new namespaces.  clone3 first; clone where it is missing.  With
+ * a cgroup the child starts in it (Linux 5.7, older than our 5.12 baseline),
+ * so not one instruction of the sandbox runs outside its limits.
+ */
+static pid_t clone_ns(unsigned long flags, int cgroup_fd)
 {
 	struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	long pid;
 
-	if (pid < 0 && errno == ENOSYS)
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	return (pid_t)pid;
 }
 
 /* ---- the setup child (inside) ------------------------------------------ */
+
+/* The audit log, the proxy's decisions and the cgroup belong to the monitor. */
+static int stage_monitor_fds(struct aj_run *run)
+{
+	aj_closep(&run->audit_fd);
+	aj_closep(&run->netlog_fd);
+	aj_closep(&run->cgroup_fd);
+	run->audit_fd = run->netlog_fd = run->cgroup_fd = -EBADF;
+	return 0;
+}
 
 static int stage_wait_go(struct aj_run *run)
 {
@@ -318,13 +339,20 @@ static int stage_session(struct aj_run *run)
  * gives, so they come before the capability drop; the hostname and the
  * loopback need the namespaces' owner, so they come before entering the
  * inner user namespace; seccomp is installed last, just before exec
- * (exec.c), so the setup itself is never filtered.
+ * (exec.c), so the setup itself is never filtered.  The monitor's own files
+ * are closed before anything else.  The pid namespace's pid_max is written
+ * through the host's /proc, before the mounts hide it; the rlimits come after
+ * the mounts (which they must not constrain) and before the inner user
+ * namespace (whose RLIMIT_NPROC ceiling is taken from ours when it is made)
+ * and the capability drop (raising a hard limit needs CAP_SYS_RESOURCE).
  */
 static const struct aj_stage {
 	const char *name;
 	int (*run)(struct aj_run *run);
 } child_stages[] = {
+	{ "monitor's files", stage_monitor_fds },
 	{ "wait for the id maps", stage_wait_go },
+	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
 	/* In the new network namespace, before anything else can take the port. */
 	{ "proxy socket", stage_proxy_socket },
@@ -333,6 +361,7 @@ static const struct aj_stage {
 	{ "hostname", stage_hostname },
 	{ "ids in a joined user namespace", stage_ids },
 	{ "second user namespace", stage_userns2 },
+	{ "limits", aj_limits_apply },
 	{ "inner user namespace", stage_nested_userns },
 	{ "user namespace check", stage_userns_check },
 	{ "capabilities", stage_caps },
@@ -381,26 +410,38 @@ static void close_pair(int *a, int *b)
 	*a = *b = -EBADF;
 }
 
+/* Every way out of aj_launch() passes here: the cgroup goes, the run is recorded. */
+/*
+ * Every way out of aj_launch(): the proxy ends first (it writes its last
+ * decisions as it closes), then the record that embeds them is written.
+ */
+static void run_done(struct aj_run *run)
+{
+	aj_proxy_stop(run);
+	aj_audit_end(run);
+	aj_limits_cleanup(run);
+}
+
 int aj_launch(struct aj_plan *plan, bool bwrap)
 {
-	/* Whatever way this returns, a proxy process ends with it (proxy.c). */
-	struct aj_run run __attribute__((cleanup(aj_proxy_stop))) = {
+	_cleanup_(run_done) struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
 		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF,
 		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
+		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .wstatus = -1,
 	};
 	sigset_t set;
 	int r, code;
 
 	r = prepare(&run);
-	if (r < 0)
+	if (r < 0 || aj_limits_prepare(&run) < 0 || aj_audit_begin(&run) < 0)
 		return 1;
 	if (plan->net_mode == AJ_NET_PROXY && aj_proxy_start(&run) < 0)
 		return 1;
 	if (make_pipe(&run.go_rd, &run.go_wr) < 0 ||
 	    (run.reaper && make_pipe(&run.status_rd, &run.status_wr) < 0) ||
-	    (plan->json_status_fd >= 0 && make_pipe(&run.exec_rd, &run.exec_wr) < 0))
+	    ((plan->json_status_fd >= 0 || run.audit) && make_pipe(&run.exec_rd, &run.exec_wr) < 0))
 		return 1;
 	/* Read only once the command is gone; never wait on it. */
 	if (run.exec_rd >= 0 && fcntl(run.exec_rd, F_SETFL, O_NONBLOCK) < 0)
@@ -424,13 +465,16 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 		return 1;
 	}
 
-	run.child = clone_ns(clone_flags(run.ns));
+	run.child = clone_ns(clone_flags(run.ns), run.cgroup_fd);
 	if (run.child < 0) {
 		aj_userns_explain_failure(errno, run.ns);
 		return 1;
 	}
 	if (run.child == 0)
 		child_main(&run);
+	/* Without a pid namespace the sandbox sees us: keep /proc/PID/fd (the audit log) closed. */
+	if (run.audit_fd >= 0)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 
 	aj_closep(&run.go_rd);
 	aj_closep(&run.status_wr);

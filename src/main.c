@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/cli.h"
 #include "agentjail/launch.h"
+#include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 	int r, next;
 
 	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
+	if (!bwrap && argc >= 2 && strcmp(argv[1], "audit") == 0)
+		return aj_audit_main(argc - 1, argv + 1); /* `agentjail -- audit` runs a command "audit" */
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		print_version(bwrap);
 		return 0;
@@ -68,6 +72,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	plan->inherit_fds = bwrap;
+	aj_limits_set_defaults(plan, bwrap);
 	if (aj_parser_init(&p, plan, bwrap) < 0)
 		return 1;
 	r = aj_cli_parse(&p, argc, argv, 1, &next);

@@ -72,7 +72,9 @@ static int finish(struct aj_run *run, int wstatus)
 {
 	int code = aj_exit_code(wstatus);
 
-	if (command_was_execd(run))
+	run->wstatus = wstatus;
+	run->execd = command_was_execd(run);
+	if (run->execd)
 		(void)aj_status_write_exit(run, code);
 	return code;
 }

@@ -15,7 +15,9 @@
 #include <sys/capability.h>
 #include <unistd.h>
 
+#include "agentjail/audit.h"
 #include "agentjail/fdutil.h"
+#include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/netpolicy.h"
 #include "agentjail/options.h"
@@ -684,6 +686,28 @@ static const struct aj_opt table[] = {
 	  "With --net proxy: allow HOST, *.DOMAIN, optionally :PORT" },
 	{ "--deny-host", "PATTERN", 1, 0, opt_host_pattern, 0, "network", "deny",
 	  "With --net proxy: refuse PATTERN even when allowed" },
+	{ "--limit-memory", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_MEMORY, "limits", "memory",
+	  "Memory limit (512M, 8G; a cgroup's, else per process)" },
+	{ "--limit-pids", "N", 1, 0, aj_limits_opt, AJ_LIMIT_PIDS, "limits", "pids",
+	  "At most N processes and threads in the sandbox" },
+	{ "--limit-nofile", "N", 1, 0, aj_limits_opt, AJ_LIMIT_NOFILE, "limits", "nofile",
+	  "At most N open files per process" },
+	{ "--limit-cpu", "TIME", 1, 0, aj_limits_opt, AJ_LIMIT_CPU, "limits", "cpu",
+	  "CPU time per process (90s, 10m, 2h)" },
+	{ "--limit-fsize", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_FSIZE, "limits", "fsize",
+	  "Largest file a process may write" },
+	{ "--limit-core", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_CORE, "limits", "core",
+	  "Largest core dump (default 0: none)" },
+	{ "--limit-cpus", "N", 1, 0, aj_limits_opt, AJ_LIMIT_CPUS, "limits", "cpus",
+	  "CPU bandwidth (1.5, 150%; needs a delegated cgroup)" },
+	{ "--limit-tmp-size", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_TMP_SIZE, "limits", "tmp-size",
+	  "Size of each tmpfs given without --size (/tmp)" },
+	{ "--audit", "on|off", 1, 0, aj_audit_opt, 0, "audit", "enabled",
+	  "Record this run in the audit log (default: on, off as bwrap)" },
+	{ "--audit-log", "FILE", 1, 0, aj_audit_opt, 1, "audit", "log",
+	  "The audit log (default $XDG_STATE_HOME/agentjail/audit.jsonl)" },
+	{ "--audit-syslog", "on|off", 1, 0, aj_audit_opt, 2, "audit", "syslog",
+	  "Also send each record's sha256 to syslog" },
 	{ "--keep-fd", "FD", 1, 0, opt_keep_fd, 0, NULL, NULL,
 	  "Pass FD on to COMMAND (other inherited fds are closed)" },
 	{ "--quiet", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Hide notices (errors are always shown)" },

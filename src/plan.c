@@ -97,6 +97,7 @@ struct aj_plan *aj_plan_free(struct aj_plan *plan)
 	strv_free(plan->deny_hosts);
 	free(plan->profile_name);
 	free(plan->profile_text);
+	free(plan->audit_log);
 	strv_free(plan->names);
 	free(plan);
 	return NULL;

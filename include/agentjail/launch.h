@@ -49,6 +49,13 @@ struct aj_run {
 	int proxy_fd;           /* setup child -> proxy: the listening socket travels here */
 	pid_t proxy_pid;        /* the proxy process; 0 when none */
 	int proxy_pidfd;
+	/* Limits and audit: the monitor's alone; the child closes these fds first. */
+	struct aj_limits_state *limits; /* limits.c: how each limit is enforced */
+	int cgroup_fd;          /* the sandbox's cgroup (clone3 CLONE_INTO_CGROUP), or -EBADF */
+	struct aj_audit *audit; /* audit.c: this run's record in the making */
+	int audit_fd;           /* the audit log, opened before clone(), or -EBADF */
+	int wstatus;            /* the command's wait status, -1 until known */
+	bool execd;             /* the command was exec'd (known with the exec pipe) */
 };
 
 /* Run the plan; returns the exit status for main() (command's, or 1). */

@@ -75,6 +75,27 @@ enum aj_net_mode {
 	AJ_NET_PROXY,  /* own namespace; out only through the built-in proxy */
 };
 
+/* Resource limits ([limits], --limit-*): an index into plan->limits (limits.h). */
+enum aj_limit {
+	AJ_LIMIT_MEMORY,   /* bytes */
+	AJ_LIMIT_PIDS,     /* tasks (processes and threads) */
+	AJ_LIMIT_NOFILE,   /* open files, per process */
+	AJ_LIMIT_CPU,      /* CPU seconds, per process */
+	AJ_LIMIT_FSIZE,    /* bytes, per file written */
+	AJ_LIMIT_CORE,     /* core dump bytes; 0 = off */
+	AJ_LIMIT_CPUS,     /* CPU bandwidth in thousandths of a CPU (cgroup cpu.max) */
+	AJ_LIMIT_TMP_SIZE, /* size of each tmpfs given without --size, bytes */
+	_AJ_LIMIT_MAX,
+};
+#define AJ_LIMIT_UNLIMITED UINT64_MAX /* "unlimited": set, and means "do not limit" */
+
+/* The audit log switch (plan->audit). */
+enum aj_audit_mode {
+	AJ_AUDIT_DEFAULT, /* on unless invoked as bwrap */
+	AJ_AUDIT_ON,
+	AJ_AUDIT_OFF,
+};
+
 /* One --cap-add or --cap-drop, kept in order. cap == -1 means ALL. */
 struct aj_capop {
 	bool add;
@@ -139,6 +160,15 @@ struct aj_plan {
 	bool hardened;
 	char *profile_name;  /* the profile asked for, NULL without one */
 	char *profile_text;  /* the effective profile as INI (for --dump-profile, audit) */
+
+	/* Resource limits: limits[AJ_LIMIT_*] counts when bit (1u << AJ_LIMIT_*) is in limits_set. */
+	uint64_t limits[_AJ_LIMIT_MAX];
+	unsigned limits_set;
+
+	/* The audit log (audit.h). */
+	enum aj_audit_mode audit;
+	char *audit_log;     /* NULL: $XDG_STATE_HOME/agentjail/audit.jsonl */
+	bool audit_syslog;   /* also send each record's digest to syslog */
 
 	/* fds the command may inherit besides 0-2 (--keep-fd). */
 	int *keep_fds;

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * SHA-256 as specified in FIPS 180-4, section 6.2.  Written for clarity over
+ * speed: an audit record is a few kilobytes, hashed once per run.
+ */
+#include <string.h>
+
+#include "agentjail/sha256.h"
+
+/* The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
+static const uint32_t K[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t rotr(uint32_t x, unsigned n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void compress(uint32_t h[8], const uint8_t p[64])
+{
+	uint32_t w[64], a, b, c, d, e, f, g, hh;
+
+	for (unsigned t = 0; t < 16; t++)
+		w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
+		       (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
+	for (unsigned t = 16; t < 64; t++) {
+		uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+		uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+
+		w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+	}
+	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+	for (unsigned t = 0; t < 64; t++) {
+		uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
+			      K[t] + w[t];
+		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+
+		hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+void aj_sha256_init(struct aj_sha256 *s)
+{
+	/* The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
+	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->bytes = 0;
+}
+
+void aj_sha256_update(struct aj_sha256 *s, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	size_t have = (size_t)(s->bytes % 64);
+
+	s->bytes += size;
+	if (have) {
+		size_t take = 64 - have < size ? 64 - have : size;
+
+		memcpy(s->block + have, p, take);
+		p += take, size -= take, have += take;
+		if (have < 64)
+			return;
+		compress(s->h, s->block);
+	}
+	for (; size >= 64; p += 64, size -= 64)
+		compress(s->h, p);
+	memcpy(s->block, p, size);
+}
+
+void aj_sha256_final(struct aj_sha256 *s, uint8_t digest[AJ_SHA256_SIZE])
+{
+	uint64_t bits = s->bytes * 8;
+	size_t have = (size_t)(s->bytes % 64);
+
+	/* Padding: a 1 bit, zeros up to 56 mod 64, then the length in bits, big-endian. */
+	s->block[have++] = 0x80;
+	if (have > 56) {
+		memset(s->block + have, 0, 64 - have);
+		compress(s->h, s->block);
+		have = 0;
+	}
+	memset(s->block + have, 0, 56 - have);
+	for (unsigned i = 0; i < 8; i++)
+		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	compress(s->h, s->block);
+	for (unsigned i = 0; i < 8; i++) {
+		digest[4 * i] = (uint8_t)(s->h[i] >> 24);
+		digest[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+		digest[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+		digest[4 * i + 3] = (uint8_t)s->h[i];
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+void aj_sha256_to_hex(const uint8_t digest[AJ_SHA256_SIZE], char hex[AJ_SHA256_HEX_SIZE])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < AJ_SHA256_SIZE; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void aj_sha256_hex(const void *data, size_t size, char hex[AJ_SHA256_HEX_SIZE])
+{
+	struct aj_sha256 s;
+	uint8_t d[AJ_SHA256_SIZE];
+
+	aj_sha256_init(&s);
+	aj_sha256_update(&s, data, size);
+	aj_sha256_final(&s, d);
+	aj_sha256_to_hex(d, hex);
+}
