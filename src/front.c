@@ -237,7 +237,7 @@ static int record_cli(struct aj_front *f, const struct aj_opt *o, char **args)
 
 int aj_front_begin(struct aj_front *f, struct aj_parser *p, int argc, char **argv)
 {
-	bool profile = false, trigger = argc <= 1;
+	bool profile = false, trigger = false, bwrap_opts = false, command;
 	int i = 1, r;
 
 	*f = (struct aj_front){ 0 };
@@ -254,7 +254,7 @@ int aj_front_begin(struct aj_front *f, struct aj_parser *p, int argc, char **arg
 			break;
 		o = aj_opt_find(p, argv[i]);
 		if (!o || i + (int)o->nargs >= argc)
-			break; /* the real parse reports it */
+			return 0; /* the real parse reports it */
 		if (o->parse == aj_front_opt_profile)
 			profile = true;
 		else if (o->parse == aj_front_opt_command || o->parse == aj_front_opt_explain ||
@@ -265,16 +265,22 @@ int aj_front_begin(struct aj_front *f, struct aj_parser *p, int argc, char **arg
 			if (!(f->project_opt = strdup(argv[i + 1])))
 				return aj_err(-ENOMEM, "Out of memory");
 		}
+		bwrap_opts |= (o->flags & AJ_OPT_BWRAP) != 0;
 		f->pos = (unsigned)i;
 		r = record_cli(f, o, argv + i + 1);
 		if (r < 0)
 			return r;
 		i += 1 + o->nargs;
 	}
+	command = i < argc && (strcmp(argv[i], "--") != 0 || i + 1 < argc);
+	/*
+	 * Zero-config: no profile named, and -c, --explain, --dump-profile, or
+	 * nothing to run and none of bwrap's options (those keep bwrap's usage
+	 * message).  The default profile first, the command line on top of it.
+	 */
 	f->pos = 0;
-	if (!trigger || profile)
+	if (profile || !(trigger || (!command && !bwrap_opts)))
 		return 0;
-	/* Zero-config: the default profile first, the command line on top of it. */
 	f->zero_config = true;
 	p->where = (struct aj_src){ .file = NULL, .line = 0 };
 	return aj_profile_load(p, "default");

@@ -388,6 +388,38 @@ static int push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+/*
+ * inih only shows sections through their keys: look at the headers first, so
+ * an unknown one is named at its own line, even with no key under it.
+ */
+static int check_sections(const char *name, const char *text, size_t len)
+{
+	unsigned line = 1;
+
+	for (const char *s = text, *end = text + len; s < end; line++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *close;
+
+		if (!nl)
+			nl = end;
+		close = *s == '[' ? memchr(s, ']', (size_t)(nl - s)) : NULL;
+		if (close) {
+			char section[AJ_INI_MAX_SECTION + 1];
+			size_t n = (size_t)(close - s - 1);
+
+			if (n < sizeof(section)) {
+				memcpy(section, s + 1, n);
+				section[n] = '\0';
+				if (!aj_profile_section_known(section))
+					return aj_errx(-EINVAL, "%s:%u: unknown section [%s]", name, line,
+						       section);
+			}
+		}
+		s = nl + 1;
+	}
+	return 0;
+}
+
 static int apply(struct aj_parser *p, const char *name, const char *text, size_t len,
 		 unsigned depth)
 {
@@ -401,7 +433,9 @@ static int apply(struct aj_parser *p, const char *name, const char *text, size_t
 		free(c.dir);
 		return aj_err(-ENOMEM, "Out of memory");
 	}
-	r = aj_ini_parse(c.name, text, len, on_line, &c);
+	r = check_sections(c.name, text, len);
+	if (r >= 0)
+		r = aj_ini_parse(c.name, text, len, on_line, &c);
 	free(c.dir);
 	return r;
 }

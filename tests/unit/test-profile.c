@@ -293,7 +293,8 @@ struct bad {
 };
 
 static const struct bad bad_lines[] = {
-	{ "[bogus]\nkey = 1\n", "agentjail: /t/test.ini:2: unknown section [bogus]" },
+	{ "[bogus]\nkey = 1\n", "agentjail: /t/test.ini:1: unknown section [bogus]" },
+	{ "[env]\npass = A\n[ env ]\n", "agentjail: /t/test.ini:3: unknown section [ env ]" },
 	{ "[filesystem]\nbind = /a\nfrobnicate = /x\n",
 	  "agentjail: /t/test.ini:3: unknown key 'frobnicate' in [filesystem]" },
 	{ "[security]\nno-such-setting = 1\n",
