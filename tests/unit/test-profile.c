@@ -504,6 +504,46 @@ TEST(profiles_are_found_on_the_search_path)
 	aj_vars_done(&v);
 }
 
+/* The man page documents every profile key of the option table (STYLE rule 23). */
+TEST(every_profile_key_is_in_the_man_page)
+{
+	const char *src = getenv("AJ_SRCDIR");
+	static const char *const own[] = { "include", "description", "command" };
+	const struct aj_opt *t;
+	char path[4096], *text, needle[128];
+	size_t n;
+	FILE *f;
+	long len;
+
+	if (!src)
+		SKIP("AJ_SRCDIR not set");
+	snprintf(path, sizeof(path), "%s/man/agentjail.ini.5.scd", src);
+	f = fopen(path, "re");
+	ASSERT_TRUE(f != NULL);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = calloc((size_t)len + 1, 1);
+	ASSERT_TRUE(fread(text, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	t = aj_opt_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].section)
+			continue;
+		snprintf(needle, sizeof(needle), "*%s*", t[i].key);
+		if (!strstr(text, needle))
+			TAP_FAIL_("[%s] %s is not in %s", t[i].section, t[i].key, path);
+		snprintf(needle, sizeof(needle), "# [%s]", t[i].section);
+		if (!strstr(text, needle))
+			TAP_FAIL_("section [%s] is not in %s", t[i].section, path);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(own); i++) {
+		snprintf(needle, sizeof(needle), "*%s*", own[i]);
+		EXPECT_TRUE(strstr(text, needle) != NULL);
+	}
+	free(text);
+}
+
 int main(void)
 {
 	aj_log_set_prog("agentjail");
