@@ -152,13 +152,18 @@ static int build_views(struct ex *x)
 			if (!real && errno == ENOENT && (op->flags & AJ_OPF_TRY))
 				break;
 			if (op->flags & AJ_OPF_SOCKET) {
+				char where[PATH_MAX + 32];
 				struct stat st;
 
-				if (!real || stat(real, &st) < 0)
-					return aj_err(-errno, "socket '%s'", op->src);
+				aj_src_format(&op->where, where, sizeof(where));
+				if (!real || stat(real, &st) < 0) {
+					r = aj_err(-errno, "%s: socket '%s'", where, op->src);
+					free(real);
+					return r;
+				}
 				if (!S_ISSOCK(st.st_mode)) {
 					free(real);
-					return aj_errx(-ENOTSOCK, "socket '%s': not a socket", op->src);
+					return aj_errx(-ENOTSOCK, "%s: socket '%s': not a socket", where, op->src);
 				}
 			}
 			r = add_view(x, op->dest, real, !(op->flags & AJ_OPF_RO));
@@ -245,7 +250,7 @@ static int check_source(const struct ex *x, const struct aj_op *op)
 		}
 		v = planted(x, cand);
 		if (v) {
-			char where[64];
+			char where[PATH_MAX + 32];
 
 			return aj_errx(-ELOOP, "%s: bind source '%s' goes through the symbolic link '%s', "
 					       "which is inside the writable '%s' (the sandbox could have "

@@ -116,6 +116,34 @@ absent" "$OUT"
 	in_proj "$p" aj_env "$AJ" --profile "$T/xdg/agentjail/mine"
 	expect_eq "a profile by path, .ini left out" "mine" "$OUT"
 
+	# Host sockets only by name: the one named is reachable, nothing else next to it.
+	mkdir -p "$T/run"
+	/usr/bin/python3 - "$T/run" <<'EOF' &
+import os, socket, sys
+socks = []
+for name in ("agent.sock", "other.sock"):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(os.path.join(sys.argv[1], name))
+    s.listen(4)
+    socks.append(s)
+open(os.path.join(sys.argv[1], "ready"), "w").close()
+c, _ = socks[0].accept()
+c.sendall(b"hello from the host\n")
+c.close()
+EOF
+	local server=$! i
+	for i in $(seq 50); do [ -e "$T/run/ready" ] && break; sleep 0.1; done
+	in_proj "$p" aj_env "$AJ" --socket "$T/run/agent.sock" -c "ls '$T/run'; /usr/bin/python3 -c '
+import socket; s = socket.socket(socket.AF_UNIX); s.connect(\"$T/run/agent.sock\"); print(s.recv(64).decode().strip())'"
+	expect_eq "--socket: the named socket works, nothing else of its directory is there" \
+		"agent.sock
+hello from the host" "$OUT"
+	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
+	in_proj "$p" aj_env "$AJ" --socket "$T/run/ready" -c true
+	expect_eq "--socket of something that is not a socket" \
+		"agentjail: argument 1: socket '$T/run/ready': not a socket" "$ERR"
+
 	# Invoked as bwrap nothing of this exists; as agentjail with options only, usage.
 	ln -s "$AJ" "$T/bwrap"
 	run "$T/bwrap"
