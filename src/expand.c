@@ -364,7 +364,11 @@ static int add_protect(struct ex *x, const struct aj_op *rule, const char *s, co
 	if (lstat(h, &st) < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return aj_err(-errno, "protect '%s'", clean);
-		if (!placeholder || !v->writable)
+		/*
+		 * Placeholders only in profile runs, whose sandbox is gone when
+		 * agentjail returns (launch.c): only then can they go safely.
+		 */
+		if (!placeholder || !v->writable || !x->plan->hardened)
 			return 0;
 		if (add_placeholder(x->f, h, v->host) < 0)
 			return aj_err(-ENOMEM, "Out of memory");
@@ -537,6 +541,11 @@ static bool hide_needed(const struct ex *x, const struct aj_op *op)
 	return h && lstat(h, &st) == 0;
 }
 
+static int op_dest_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct aj_op *)a)->dest, ((const struct aj_op *)b)->dest);
+}
+
 /* hide, mask, protect after everything else; a rule's matches right after it. */
 static int reorder(struct ex *x)
 {
@@ -547,6 +556,9 @@ static int reorder(struct ex *x)
 
 	if (!ops)
 		return aj_err(-ENOMEM, "Out of memory");
+	/* Matches come in readdir order: sorted, the plan reads the same every time. */
+	qsort(x->masks.v, x->masks.n, sizeof(*x->masks.v), op_dest_cmp);
+	qsort(x->protects.v, x->protects.n, sizeof(*x->protects.v), op_dest_cmp);
 	for (size_t i = 0; i < plan->n_ops; i++)
 		if (plan->ops[i].kind != AJ_OP_HIDE && plan->ops[i].kind != AJ_OP_MASK &&
 		    plan->ops[i].kind != AJ_OP_PROTECT)

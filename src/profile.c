@@ -26,6 +26,7 @@ struct ctx {
 	const char *name; /* for messages (interned in the plan) */
 	char *dir;        /* its directory, for includes */
 	unsigned depth;   /* 1 = the profile named on the command line */
+	const char *where; /* "file:line" of the line being applied (the log context) */
 };
 
 static int load_file(struct aj_parser *p, const char *path, unsigned depth);
@@ -269,6 +270,8 @@ static int do_include(struct ctx *c, char **w, size_t n)
 		if (r < 0)
 			return aj_err(r, "include '%s'", w[i]);
 		r = load_file(c->p, path, c->depth + 1);
+		/* The included file's lines set their own context: back to ours. */
+		aj_log_set_context(c->where);
 		if (r < 0)
 			return r;
 	}
@@ -323,6 +326,7 @@ static int on_line(void *userdata, const char *section, const char *key, const c
 
 	snprintf(where, sizeof(where), "%s:%u", c->name, line);
 	aj_log_set_context(where);
+	c->where = where;
 	c->p->where = (struct aj_src){ .file = c->name, .line = line };
 
 	if (!*section) {
@@ -361,6 +365,7 @@ static int on_line(void *userdata, const char *section, const char *key, const c
 	}
 out:
 	aj_log_set_context(NULL);
+	c->where = NULL;
 	return r;
 }
 

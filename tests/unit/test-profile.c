@@ -440,6 +440,11 @@ TEST(includes_apply_in_place_once_and_next_to_the_includer)
 	EXPECT_STREQ(plan->ops[3].src, "/p");
 	EXPECT_TRUE(strstr(plan->ops[1].where.file, "/base.ini") != NULL);
 	EXPECT_EQ(plan->ops[1].where.line, 2);
+
+	/* An error after an include still names the including line. */
+	write_file("after.ini", "[profile]\ninclude = base missing-one\n");
+	EXPECT_EQ(load_file("after.ini", &err), -ENOENT);
+	EXPECT_TRUE(strstr(err, "/after.ini:2: include 'missing-one': no such profile") != NULL);
 }
 
 TEST(an_include_cycle_is_an_error)
