@@ -247,6 +247,8 @@ TEST(one_walk_matches_every_pattern_and_finds_repositories)
 	/* Each directory once: root, a, a/b, repo, repo/.git (+2), wt; not secrets, not link. */
 	EXPECT_EQ(w.n_dirs, 8);
 	aj_walk_done(&w);
+	for (int i = 0; i < 3; i++)
+		aj_glob_free(globs[i]);
 }
 
 TEST(a_missing_root_is_nothing_to_find)

@@ -41,11 +41,22 @@ static void setup_vars(struct aj_vars *v)
 	};
 }
 
+/* Free what load() made (tests run in children that LeakSanitizer checks). */
+static void unload(void)
+{
+	if (plan) {
+		aj_parser_done(&parser);
+		plan = aj_plan_free(plan);
+	}
+	aj_front_done(&front);
+}
+
 /* Apply text as the file /t/test.ini; returns the result, errors in *ret_err. */
 static int load(const char *text, const char **ret_err)
 {
 	int r;
 
+	unload();
 	front = (struct aj_front){ 0 };
 	setup_vars(&front.vars);
 	front.vars_ready = true;
@@ -186,6 +197,7 @@ TEST(filesystem_keys_become_operations_in_order)
 	EXPECT_STREQ(plan->ops[5].where.file, "/t/test.ini");
 	EXPECT_EQ(plan->ops[5].where.line, 6);
 	EXPECT_STREQ(err, "");
+	unload();
 }
 
 TEST(rules_record_patterns_relative_to_the_project)
@@ -216,6 +228,7 @@ TEST(rules_record_patterns_relative_to_the_project)
 	EXPECT_EQ(plan->ops[6].kind, AJ_OP_BIND);
 	EXPECT_EQ(plan->ops[6].flags, AJ_OPF_RO | AJ_OPF_SOCKET);
 	EXPECT_STREQ(plan->ops[6].dest, "/run/user/1000/ssh.sock");
+	unload();
 }
 
 TEST(network_and_environment_keys)
@@ -244,6 +257,7 @@ TEST(network_and_environment_keys)
 	EXPECT_STREQ(aj_plan_getenv(plan, "B"), "two words");
 	EXPECT_STREQ(aj_plan_getenv(plan, "C"), "");
 	EXPECT_TRUE(aj_plan_getenv(plan, "PATH") == NULL);
+	unload();
 }
 
 TEST(credentials_list)
@@ -274,6 +288,7 @@ TEST(profile_section_keeps_description_and_command)
 	ASSERT_EQ(front.n_lines, 2);
 	EXPECT_STREQ(front.lines[0].text, "description = My agent, v2");
 	EXPECT_STREQ(front.lines[1].text, "command = my-agent --flag '${HOME}'");
+	unload();
 }
 
 TEST(a_flag_key_takes_true_or_false)
@@ -283,6 +298,7 @@ TEST(a_flag_key_takes_true_or_false)
 	EXPECT_EQ(load("[env]\nclear = false\n", &err), 0);
 	EXPECT_EQ(load("[env]\nclear = yes\n", &err), -EINVAL);
 	EXPECT_STREQ(err, "agentjail: /t/test.ini:2: clear takes true or false");
+	unload();
 }
 
 /* ---- every bad line names its file:line ---------------------------------- */
@@ -348,9 +364,7 @@ TEST(every_bad_line_is_an_error_with_file_and_line)
 		EXPECT_TRUE(r < 0);
 		if (strncmp(err, bad_lines[i].message, strlen(bad_lines[i].message)) != 0)
 			TAP_FAIL_("line %zu: expected '%s', got '%s'", i, bad_lines[i].message, err);
-		aj_parser_done(&parser);
-		aj_plan_free(plan);
-		aj_front_done(&front);
+		unload();
 	}
 }
 
@@ -358,8 +372,6 @@ TEST(the_project_problem_is_the_error)
 {
 	const char *err;
 
-	front = (struct aj_front){ 0 };
-	(void)err;
 	ASSERT_EQ(load("[filesystem]\nbind = /x\n", &err), 0);
 	free(front.vars.project);
 	front.vars.project = NULL;
@@ -409,6 +421,7 @@ static int load_file(const char *name, const char **ret_err)
 	if (fread(text, 1, (size_t)n, f) != (size_t)n)
 		abort();
 	fclose(f);
+	unload();
 	front = (struct aj_front){ 0 };
 	setup_vars(&front.vars);
 	front.vars_ready = true;
@@ -420,6 +433,7 @@ static int load_file(const char *name, const char **ret_err)
 	*ret_err = capture_end();
 	free(text);
 	return r;
+	unload();
 }
 
 TEST(includes_apply_in_place_once_and_next_to_the_includer)
@@ -445,6 +459,7 @@ TEST(includes_apply_in_place_once_and_next_to_the_includer)
 	write_file("after.ini", "[profile]\ninclude = base missing-one\n");
 	EXPECT_EQ(load_file("after.ini", &err), -ENOENT);
 	EXPECT_TRUE(strstr(err, "/after.ini:2: include 'missing-one': no such profile") != NULL);
+	unload();
 }
 
 TEST(an_include_cycle_is_an_error)
@@ -457,6 +472,7 @@ TEST(an_include_cycle_is_an_error)
 	write_file("a.ini", "[profile]\ninclude = b\n");
 	write_file("b.ini", "[profile]\ninclude = ./a.ini\n");
 	/* Read a.ini through the loader so it is on the include stack. */
+	unload();
 	front = (struct aj_front){ 0 };
 	setup_vars(&front.vars);
 	front.vars_ready = true;
@@ -479,6 +495,7 @@ TEST(an_include_cycle_is_an_error)
 	err = capture_end();
 	EXPECT_STREQ(err, "agentjail: --profile x: only one profile per run (use include in a profile to "
 			  "combine them)");
+	unload();
 }
 
 TEST(profiles_are_found_on_the_search_path)
