@@ -403,6 +403,24 @@ static _Noreturn void child_main(struct aj_run *run)
 
 /* ---- the monitor (outside) ---------------------------------------------- */
 
+/*
+ * Profile runs: once the command is done, so is everything it left running
+ * (with a pid namespace, killing its pid 1 takes all of them, and waitid()
+ * returns only once they are gone).  What the run set up on the host for
+ * its duration (placeholders of protected paths) can then go safely.  The
+ * pidfd makes this safe even when the monitor has already reaped the child.
+ */
+static void end_sandbox(struct aj_run *run)
+{
+	siginfo_t info;
+
+	if (run->child_pidfd < 0)
+		return;
+	(void)syscall(SYS_pidfd_send_signal, run->child_pidfd, SIGKILL, NULL, 0);
+	(void)waitid(P_PIDFD, (id_t)run->child_pidfd, &info, WEXITED); /* ECHILD: reaped already */
+	aj_closep(&run->child_pidfd);
+}
+
 static void close_pair(int *a, int *b)
 {
 	aj_closep(a);
@@ -475,6 +493,9 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	/* Without a pid namespace the sandbox sees us: keep /proc/PID/fd (the audit log) closed. */
 	if (run.audit_fd >= 0)
 		(void)prctl(PR_SET_DUMPABLE, 0);
+	/* A profile's sandbox ends with its command (see end_sandbox). */
+	if (plan->hardened)
+		run.child_pidfd = (int)syscall(SYS_pidfd_open, run.child, 0);
 
 	aj_closep(&run.go_rd);
 	aj_closep(&run.status_wr);
@@ -514,6 +535,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	run.go_wr = -EBADF;
 
 	code = aj_monitor(&run);
+	end_sandbox(&run);
 	free(run.cwd);
 	free(run.tty);
 	return code < 0 ? 1 : code;

@@ -12,6 +12,7 @@ static const char *log_prog = "agentjail";
 static bool log_level_prefix;
 static bool log_quiet;
 static int log_verbose;
+static const char *log_context; /* "file.ini:12: key" while a profile line is applied */
 
 void aj_log_set_prog(const char *prog)
 {
@@ -43,12 +44,18 @@ int aj_log_verbose(void)
 	return log_verbose;
 }
 
+void aj_log_set_context(const char *context)
+{
+	log_context = context;
+}
+
 /*
  * Format the whole line first and emit it with one write(2): the launcher,
  * its reaper and the command share stderr, and a line split over several
  * writes could interleave with theirs.
  */
-static void emit(int level, int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void emit(int level, int err, const char *fmt,
+							   va_list ap)
 {
 	char buf[4096];
 	size_t n = 0;
@@ -58,8 +65,9 @@ static void emit(int level, int err, const char *fmt, va_list ap)
 		k = snprintf(buf, sizeof(buf), "<%d>", level);
 		n = k > 0 ? (size_t)k : 0;
 	}
-	k = snprintf(buf + n, sizeof(buf) - n, "%s: ", log_prog);
-	if (k > 0)
+	k = snprintf(buf + n, sizeof(buf) - n, "%s: %s%s", log_prog, log_context ? log_context : "",
+		     log_context ? ": " : "");
+	if (k > 0 && (size_t)k < sizeof(buf) - n)
 		n += (size_t)k;
 	if (n < sizeof(buf)) {
 		k = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);

@@ -10,6 +10,7 @@
 
 #include "agentjail/audit.h"
 #include "agentjail/cli.h"
+#include "agentjail/front.h"
 #include "agentjail/launch.h"
 #include "agentjail/limits.h"
 #include "agentjail/log.h"
@@ -53,6 +54,8 @@ static char **copy_argv(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	_cleanup_(aj_plan_freep) struct aj_plan *plan = NULL;
+	/* Profiles, rules and their placeholders; cleaned up after the launch. */
+	_cleanup_(aj_front_donep) struct aj_front front = { 0 };
 	const char *argv0 = argc > 0 ? argv[0] : "agentjail";
 	bool bwrap = invoked_as_bwrap(argv0);
 	struct aj_parser p;
@@ -75,6 +78,10 @@ int main(int argc, char **argv)
 	aj_limits_set_defaults(plan, bwrap);
 	if (aj_parser_init(&p, plan, bwrap) < 0)
 		return 1;
+	if (!bwrap && aj_front_begin(&front, &p, argc, argv) < 0) {
+		aj_parser_done(&p);
+		return 1;
+	}
 	r = aj_cli_parse(&p, argc, argv, 1, &next);
 	if (r >= 0)
 		r = aj_parser_finish(&p);
@@ -93,21 +100,29 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	/* A profile run finds its command when none is given (zero-config). */
+	if (front.active && aj_front_command(&front, plan, argc - next, argv + next) < 0)
+		return 1;
+
 	/* bwrap checks this one before it looks for a command. */
 	if (plan->disable_userns && !(plan->unshare & AJ_NS_USER)) {
 		aj_errx(-EINVAL, "--disable-userns requires --unshare-user");
 		return 1;
 	}
-	if (next >= argc) {
+	if (next >= argc && !plan->argv) {
 		aj_cli_usage(stderr, argv0, bwrap);
 		return 1;
 	}
 	if (aj_plan_validate(plan) < 0)
 		return 1;
-	plan->argv = copy_argv(argc - next, argv + next);
+	if (!plan->argv)
+		plan->argv = copy_argv(argc - next, argv + next);
 	if (!plan->argv) {
 		aj_err(-ENOMEM, "Out of memory");
 		return 1;
 	}
+	/* Expand the rules; --explain and --dump-profile print and stop here. */
+	if (!bwrap && (r = aj_front_prepare(&front, plan)) != 0)
+		return r < 0 ? 1 : 0;
 	return aj_launch(plan, bwrap);
 }

@@ -29,9 +29,11 @@
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
+#include "agentjail/mask.h"
 #include "agentjail/mount.h"
 #include "agentjail/mountfd.h"
 #include "agentjail/plan.h"
+#include "agentjail/protect.h"
 #include "cleanup.h"
 
 /* Per-op host paths, resolved before the pivot. */
@@ -560,6 +562,11 @@ static int apply_op(struct ctx *c, const struct aj_op *op, const struct resolved
 		return op_chmod(c, op);
 	case AJ_OP_OVERLAY:
 		return op_overlay(c, op, res);
+	case AJ_OP_HIDE:
+	case AJ_OP_MASK:
+		return aj_mask_apply(c->root, op);
+	case AJ_OP_PROTECT:
+		return aj_protect_apply(c->root, op);
 	case _AJ_OP_KIND_MAX:
 		break;
 	}

@@ -18,10 +18,12 @@
 #include "agentjail/audit.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/limits.h"
+#include "agentjail/front.h"
 #include "agentjail/log.h"
 #include "agentjail/netpolicy.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
+#include "agentjail/rules.h"
 #include "agentjail/seccomp.h"
 #include "cleanup.h"
 
@@ -594,9 +596,9 @@ static const struct aj_opt table[] = {
 
 	{ "--chdir", "DIR", 1, B | AJ_OPT_LAST_WINS | AJ_OPT_ONE_ARG_WORD, opt_chdir, 0, NULL, NULL,
 	  "Working directory of COMMAND" },
-	{ "--clearenv", NULL, 0, B, opt_flag, 0, NULL, NULL, "Start from an empty environment" },
-	{ "--setenv", "VAR VALUE", 2, B, opt_setenv, 0, NULL, NULL, "Set VAR to VALUE" },
-	{ "--unsetenv", "VAR", 1, B, opt_unsetenv, 0, NULL, NULL, "Remove VAR" },
+	{ "--clearenv", NULL, 0, B, opt_flag, 0, "env", "clear", "Start from an empty environment" },
+	{ "--setenv", "VAR VALUE", 2, B, opt_setenv, 0, "env", "set", "Set VAR to VALUE" },
+	{ "--unsetenv", "VAR", 1, B, opt_unsetenv, 0, "env", "unset", "Remove VAR" },
 
 	{ "--lock-file", "DEST", 1, B, opt_lock_file, 0, NULL, NULL,
 	  "Hold a read lock on DEST while the sandbox runs" },
@@ -708,6 +710,30 @@ static const struct aj_opt table[] = {
 	  "The audit log (default $XDG_STATE_HOME/agentjail/audit.jsonl)" },
 	{ "--audit-syslog", "on|off", 1, 0, aj_audit_opt, 2, "audit", "syslog",
 	  "Also send each record's sha256 to syslog" },
+	{ "--profile", "NAME", 1, 0, aj_front_opt_profile, 0, NULL, NULL,
+	  "Apply profile NAME here (options after it add to it and win)" },
+	{ "--project", "DIR", 1, 0, aj_front_opt_project, 0, NULL, NULL,
+	  "The project for ${PROJECT} (default: git top level, else the current directory)" },
+	{ "-c", "COMMAND", 1, 0, aj_front_opt_command, 0, NULL, NULL,
+	  "Run COMMAND with the shell in the profile (default: the default profile)" },
+	{ "--explain", NULL, 0, 0, aj_front_opt_explain, 0, NULL, NULL,
+	  "Print the effective policy in plain words and exit" },
+	{ "--dump-profile", NULL, 0, 0, aj_front_opt_dump, 0, NULL, NULL,
+	  "Print the effective profile as INI and exit" },
+	{ "--hide", "PATH", 1, 0, aj_rules_opt_hide, 0, "filesystem", "hide",
+	  "Show PATH empty and unreadable" },
+	{ "--mask", "GLOB", 1, 0, aj_rules_opt_mask, 0, "filesystem", "mask",
+	  "Show every match of GLOB as an empty read-only file (** = any depth)" },
+	{ "--protect", "PATH", 1, 0, aj_rules_opt_protect, 0, "filesystem", "protect",
+	  "Keep PATH (or GLOB matches) read-only, even inside a writable bind" },
+	{ "--protect-try", "PATH", 1, 0, aj_rules_opt_protect, AJ_OPF_TRY, "filesystem", "protect-try",
+	  "As --protect, but a missing PATH is left missing (no placeholder)" },
+	{ "--protect-git", "DIR", 1, 0, aj_rules_opt_protect_git, 0, "filesystem", "protect-git",
+	  "Protect hooks and config of every git repository under DIR" },
+	{ "--socket", "PATH", 1, 0, aj_rules_opt_socket, 0, "filesystem", "socket",
+	  "Make the host socket PATH reachable at the same path" },
+	{ "--pass-env", "PATTERN", 1, 0, aj_rules_opt_pass_env, 0, "env", "pass",
+	  "Copy matching variables from the caller (credentials only when named)" },
 	{ "--keep-fd", "FD", 1, 0, opt_keep_fd, 0, NULL, NULL,
 	  "Pass FD on to COMMAND (other inherited fds are closed)" },
 	{ "--quiet", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Hide notices (errors are always shown)" },

@@ -247,6 +247,8 @@ const char *aj_op_kind_name(enum aj_op_kind kind)
 		[AJ_OP_FILE] = "file",         [AJ_OP_BIND_DATA] = "bind-data",
 		[AJ_OP_SYMLINK] = "symlink",   [AJ_OP_CHMOD] = "chmod",
 		[AJ_OP_OVERLAY] = "overlay",
+		[AJ_OP_HIDE] = "hide",         [AJ_OP_MASK] = "mask",
+		[AJ_OP_PROTECT] = "protect",
 	};
 
 	return (unsigned)kind < _AJ_OP_KIND_MAX ? names[kind] : "?";

@@ -17,6 +17,12 @@ void aj_log_set_level_prefix(bool on);
 void aj_log_set_quiet(bool on);
 void aj_log_set_verbose(int level);
 int aj_log_verbose(void);
+/*
+ * While a profile line is applied, its place ("claude.ini:12: mode"): every
+ * message then says where the bad input is.  NULL to clear.  The string must
+ * outlive its use.
+ */
+void aj_log_set_context(const char *context);
 
 /* "<prog>: <fmt>: <strerror(-r)>"; returns r. */
 int aj_err(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -35,6 +35,7 @@ enum aj_action {
 
 struct aj_parser;
 struct aj_opt;
+struct aj_front;
 
 typedef int (*aj_opt_parse_fn)(struct aj_parser *p, const struct aj_opt *o, char **args);
 
@@ -66,6 +67,8 @@ struct aj_parser {
 	bool argv0_seen;
 	unsigned char *seen;     /* per row, for AJ_OPT_LAST_WINS */
 	unsigned n_args;         /* all words seen, --args included (bwrap caps 9000) */
+
+	struct aj_front *front;  /* profiles and agentjail's own rules; NULL as bwrap */
 };
 
 #define AJ_MAX_ARGS 9000

@@ -27,6 +27,15 @@ enum aj_op_kind {
 	AJ_OP_SYMLINK,    /* --symlink */
 	AJ_OP_CHMOD,      /* --chmod */
 	AJ_OP_OVERLAY,    /* --overlay, --tmp-overlay, --ro-overlay */
+	/*
+	 * agentjail's rules (rules.h).  A mask/protect op with dest == NULL is
+	 * the rule as written (src: the pattern); expand.c adds one op with
+	 * dest set per match, and moves all three kinds after every other
+	 * operation, so a later bind cannot uncover them.
+	 */
+	AJ_OP_HIDE,       /* --hide: dest shows empty and unreadable */
+	AJ_OP_MASK,       /* --mask: each match shows as an empty read-only file */
+	AJ_OP_PROTECT,    /* --protect, --protect-git: read-only inside a writable bind */
 	_AJ_OP_KIND_MAX,
 };
 
@@ -35,6 +44,8 @@ enum {
 	AJ_OPF_TRY = 1u << 1,         /* skip when the source does not exist */
 	AJ_OPF_DEV = 1u << 2,         /* keep device nodes usable (no nodev) */
 	AJ_OPF_TMP_OVERLAY = 1u << 3, /* overlay upper/work in the setup tmpfs */
+	AJ_OPF_GIT = 1u << 4,         /* protect: every git repository below src */
+	AJ_OPF_SOCKET = 1u << 5,      /* bind: the source must be a socket (--socket) */
 };
 
 /* Where a setting came from, for messages: "claude.ini:12" or "argv[7]". */
