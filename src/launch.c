@@ -30,6 +30,7 @@
 
 #include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
+#include "agentjail/landlock.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
 #include "agentjail/mount.h"
@@ -38,6 +39,7 @@
 #include "agentjail/seccomp.h"
 #include "agentjail/status.h"
 #include "agentjail/userns.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 
 static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
@@ -77,6 +79,9 @@ static int prepare(struct aj_run *run)
 	if (plan->net_mode == AJ_NET_PROXY)
 		/* Fail closed until the proxy exists: the namespace has loopback only. */
 		aj_warn("--net proxy: the proxy is not available in this build; the network is off");
+	/* May add a user namespace (root mapped away), so before its consequences. */
+	if (aj_walls_prepare(run) < 0)
+		return -EPERM;
 	userns = run->ns & AJ_NS_USER;
 
 	if ((plan->uid_set || plan->gid_set) && !userns && plan->userns_fd < 0)
@@ -238,27 +243,42 @@ static int stage_session(struct aj_run *run)
 	return 0;
 }
 
+/* Inherited by the reaper, and by the command until its exec: /proc/1 gives nothing. */
+static int stage_not_dumpable(struct aj_run *run)
+{
+	(void)run;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
 /*
  * Order matters: the mounts need the capabilities the new user namespace
  * gives, so they come before the capability drop; the hostname and the
  * loopback need the namespaces' owner, so they come before entering the
- * inner user namespace; seccomp is installed last, just before exec
- * (exec.c), so the setup itself is never filtered.
+ * inner user namespace; a root caller leaves host uid 0 before touching any
+ * host path, so the setup reaches only what the mapped uid may; Landlock
+ * needs the final paths, so it follows the mounts; the process stops being
+ * dumpable once nothing writes /proc/self any more; seccomp is installed
+ * last, just before exec (exec.c), so the setup itself is never filtered.
  */
 static const struct aj_stage {
 	const char *name;
 	int (*run)(struct aj_run *run);
 } child_stages[] = {
 	{ "wait for the id maps", stage_wait_go },
+	{ "host identity", aj_userns_switch_ids },
 	{ "loopback", stage_loopback },
 	{ "mounts", stage_mounts },
 	{ "hostname", stage_hostname },
 	{ "inner user namespace", stage_nested_userns },
+	{ "landlock", aj_landlock_apply },
 	{ "capabilities", stage_caps },
 	{ "block fd", stage_block_fd },
 	{ "seccomp fd", stage_seccomp_read },
 	{ "working directory", stage_cwd },
 	{ "session", stage_session },
+	{ "not dumpable", stage_not_dumpable },
 };
 
 /* A stage that fails has logged why; nothing half-built runs a command. */

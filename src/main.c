@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentjail/check.h"
 #include "agentjail/cli.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 #include "config.h"
 
@@ -21,6 +23,22 @@ static bool invoked_as_bwrap(const char *argv0)
 	const char *base = strrchr(argv0, '/');
 
 	return strcmp(base ? base + 1 : argv0, "bwrap") == 0;
+}
+
+/*
+ * Where the hardening overlay for the bwrap name is configured.  Only the
+ * test build (agentjail-test, never installed) lets the environment point
+ * elsewhere, so a real install always reads the admin's file.
+ */
+static const char *bwrap_ini_path(void)
+{
+#ifdef AJ_TEST_HOOKS
+	const char *p = getenv("AGENTJAIL_TEST_BWRAP_INI");
+
+	if (p && *p)
+		return p;
+#endif
+	return AJ_SYSCONFDIR "/bwrap.ini";
 }
 
 static void print_version(bool bwrap)
@@ -84,6 +102,10 @@ int main(int argc, char **argv)
 	case AJ_ACTION_VERSION:
 		print_version(bwrap);
 		return 0;
+	case AJ_ACTION_CHECK:
+		if (aj_plan_validate(plan) < 0)
+			return 1;
+		return aj_check_main(plan, argc - next, argv + next);
 	case AJ_ACTION_RUN:
 		break;
 	}
@@ -104,5 +126,7 @@ int main(int argc, char **argv)
 		aj_err(-ENOMEM, "Out of memory");
 		return 1;
 	}
+	if (bwrap && aj_walls_load_bwrap_ini(plan, bwrap_ini_path()) < 0)
+		return 1;
 	return aj_launch(plan, bwrap);
 }

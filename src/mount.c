@@ -217,12 +217,14 @@ static int attach_new(struct ctx *c, int mfd, const char *fstype, const char *de
 static int op_tmpfs(struct ctx *c, const struct aj_op *op)
 {
 	int mode = op->perms >= 0 ? op->perms : 0755;
+	/* --size, else the plan's default (walls.c: hardened plans get one). */
+	uint64_t size = op->size ? op->size : c->run->plan->tmpfs_size;
 	char modestr[16], sizestr[32];
-	const char *opts[] = { "source", "tmpfs", "mode", modestr, op->size ? "size" : NULL, sizestr,
+	const char *opts[] = { "source", "tmpfs", "mode", modestr, size ? "size" : NULL, sizestr,
 			       NULL };
 
 	snprintf(modestr, sizeof(modestr), "%#o", (unsigned)mode);
-	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)op->size);
+	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)size);
 	return attach_new(c, aj_fs_mount("tmpfs", opts, NOSUID | NODEV), "tmpfs", op->dest, mode);
 }
 
@@ -319,7 +321,10 @@ static int op_dev(struct ctx *c, const struct aj_op *op)
 		{ "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" },
 		{ "core", "/proc/kcore" },
 	};
-	const char *tmpfs_opts[] = { "source", "tmpfs", "mode", "0755", NULL };
+	uint64_t size = c->run->plan->tmpfs_size; /* /dev/shm lives in it */
+	char sizestr[32];
+	const char *tmpfs_opts[] = { "source", "tmpfs", "mode", "0755", size ? "size" : NULL, sizestr,
+				     NULL };
 	const char *pts_opts[] = { "source", "devpts", "newinstance", NULL, "ptmxmode", "0666",
 				   "mode", "620", NULL };
 	_cleanup_close_ int dev = -EBADF;
@@ -328,6 +333,7 @@ static int op_dev(struct ctx *c, const struct aj_op *op)
 
 	if (!pts)
 		return aj_err(-ENOMEM, "Out of memory");
+	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)size);
 	r = attach_new(c, aj_fs_mount("tmpfs", tmpfs_opts, NOSUID | NODEV), "tmpfs", op->dest, 0);
 	if (r < 0)
 		return r;
@@ -619,11 +625,16 @@ static int resolve_sources(const struct aj_plan *plan, struct resolved *res)
 	return 0;
 }
 
-static int setup_base(void)
+static int setup_base(const struct aj_plan *plan)
 {
+	char data[32] = "";
+
+	/* The base becomes the sandbox's root: it gets the default tmpfs size too. */
+	if (plan->tmpfs_size)
+		snprintf(data, sizeof(data), "size=%ju", (uintmax_t)plan->tmpfs_size);
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return aj_err(-errno, "Failed to make / slave");
-	if (mount("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, NULL) < 0)
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, *data ? data : NULL) < 0)
 		return aj_err(-errno, "Failed to mount tmpfs");
 	if (chdir("/tmp") < 0)
 		return aj_err(-errno, "chdir /tmp");
@@ -684,7 +695,7 @@ int aj_mount_build_root(struct aj_run *run)
 		return aj_err(-ENOMEM, "Out of memory");
 	r = resolve_sources(plan, c.res);
 	if (r >= 0)
-		r = setup_base();
+		r = setup_base(plan);
 	if (r >= 0) {
 		c.old = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c.old < 0)

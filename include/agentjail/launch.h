@@ -30,6 +30,12 @@ struct aj_run {
 	mode_t umask;           /* the caller's umask, restored before exec */
 	uint64_t caps_keep;     /* capabilities the command keeps (bit n = cap n) */
 
+	/* Kernel walls (walls.c), decided before clone(). */
+	uid_t map_uid;          /* host ids the sandbox's ids map to: the caller's, */
+	gid_t map_gid;          /* or root-maps-to when root runs hardened */
+	bool switch_ids;        /* the child leaves host uid 0 for the mapped ids */
+	int landlock_abi;       /* > 0: apply Landlock, negotiated to this ABI */
+
 	/* Pipes between the monitor, the setup child, the reaper and the command. */
 	int go_rd, go_wr;       /* monitor -> child: maps are written, go on */
 	int status_rd, status_wr; /* reaper -> monitor: the command's wait status */

@@ -7,6 +7,11 @@
 #
 # Where agentjail differs on purpose, the case says so and checks agentjail's
 # documented behaviour instead (docs/bwrap-compat.md lists every difference).
+#
+# As `bwrap`, agentjail adds a hardening overlay (docs/WALLS.md, bwrap.ini).
+# It is off for the exact comparison; the "overlay" variant (AJ_VARIANT)
+# runs the same cases with it on, where the Seccomp line of /proc/self/status
+# is the one thing allowed to differ.
 . "${AJ_SRCDIR:?}/tests/lib.sh"
 
 BWRAP=${BWRAP:-$(command -v bwrap)}
@@ -14,7 +19,11 @@ BWRAP=${BWRAP:-$(command -v bwrap)}
 # /proc/{sys,irq,bus,sysrq-trigger} are always read-only in agentjail
 # (bwrap covers them only when the setup process could write them).
 normalise() {
-	sed -E -e 's/^(bwrap|agentjail): /TOOL: /' \
+	if [ -n "$OVERLAY" ]; then
+		sed -E -e 's/^Seccomp:.*/Seccomp: (overlay)/'
+	else
+		cat
+	fi | sed -E -e 's/^(bwrap|agentjail): /TOOL: /' \
 		-e '/^\/proc\/(sys|irq|bus|sysrq-trigger) /d' \
 		-e '/^_=/d' -e 's/^(\/proc\/self link .* -> )[0-9]+$/\1PID/' \
 		-e 's/"child-pid": [0-9]+/"child-pid": N/' \
@@ -68,8 +77,15 @@ tests() {
 	local t
 	t=$(mktemp -d /var/tmp/aj-diff.XXXXXX)
 	chmod 755 "$t"
-	ln -s "$AJ" "$t/bwrap"
+	ln -s "${AGENTJAIL_TEST:-$AJ}" "$t/bwrap"
 	AJB="$t/bwrap"
+	OVERLAY=
+	if [ "${AJ_VARIANT:-}" = overlay ] || [ -z "${AGENTJAIL_TEST:-}" ]; then
+		OVERLAY=1 # without the test build, /etc/agentjail/bwrap.ini decides
+	else
+		printf '[bwrap]\nhardening = false\n' >"$t/bwrap-off.ini"
+		export AGENTJAIL_TEST_BWRAP_INI="$t/bwrap-off.ini"
+	fi
 	echo "file-data" >"$t/data"
 	mkdir -p "$t/dir/sub"
 	echo x >"$t/dir/sub/f"
