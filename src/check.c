@@ -544,6 +544,7 @@ static int build_argv(struct aj_plan *plan, const struct fixtures *fx)
 	v = calloc(16 + n_prot, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
+	aj_strv_freep(&plan->argv); /* a profile's default command: the probe runs instead */
 	plan->argv = v;
 	if (!(v[n++] = strdup("aj-probe")) || !(v[n++] = strdup("check")) ||
 	    asprintf(&v[n++], "report=%d", fx->report_wr) < 0 ||

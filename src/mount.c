@@ -266,9 +266,54 @@ static int cover_ro(struct ctx *c, const char *dest)
 	return 0;
 }
 
+/*
+ * Hide dest (inside the sandbox) behind something empty and read-only: an
+ * empty tmpfs for a directory, an empty file of the base tmpfs for a file.
+ */
+static int mask(struct ctx *c, const char *dest)
+{
+	static const char empty[] = "/proc-mask-empty";
+	const char *opts[] = { "source", "tmpfs", "mode", "0555", "size", "4096", NULL };
+	_cleanup_close_ int fd = -EBADF, tree = -EBADF;
+	struct stat st;
+	int r;
+
+	fd = aj_open_in_root(c->root, dest, O_PATH, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return aj_err(fd < 0 ? fd : -errno, "Can't open %s", dest);
+	if (S_ISDIR(st.st_mode))
+		tree = aj_fs_mount("tmpfs", opts, RO | NOSUID | NODEV | NOEXEC);
+	else {
+		_cleanup_close_ int file = open(empty, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+		if (file < 0)
+			return aj_err(-errno, "Can't create %s", empty);
+		tree = aj_tree_clone(file, false);
+		if (tree >= 0 && (r = aj_mount_set(tree, RO | NOSUID | NODEV | NOEXEC, false)) < 0) {
+			aj_closep(&tree);
+			tree = r;
+		}
+	}
+	r = tree < 0 ? tree : aj_mount_move(tree, fd);
+	if (r < 0)
+		return aj_err(r, "Can't mask %s", dest);
+	return 0;
+}
+
+/*
+ * Kernel knobs stay read-only even for a root inside (BWRAP-COMPAT.md 3.7),
+ * and what container runtimes mask shows empty: the kernel's memory and
+ * symbol addresses, keys, timers and scheduler internals, hardware tables.
+ */
+static const char *const proc_read_only[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+static const char *const proc_masked[] = { "kcore", "keys", "key-users", "timer_list",
+					   "sched_debug", "latency_stats", "acpi", "asound",
+					   "scsi", "kallsyms" };
+
 static int op_proc(struct ctx *c, const struct aj_op *op)
 {
-	static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
 	int r;
 
 	if (c->run->new_procfs) {
@@ -285,13 +330,21 @@ static int op_proc(struct ctx *c, const struct aj_op *op)
 	}
 	if (r < 0)
 		return r;
-	/* Kernel knobs stay read-only even for a root inside (BWRAP-COMPAT.md 3.7). */
-	for (size_t i = 0; i < ELEMENTSOF(covered); i++) {
-		_cleanup_free_ char *p = join(op->dest, covered[i]);
+	for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
+		_cleanup_free_ char *p = join(op->dest, proc_read_only[i]);
 
 		if (!p)
 			return aj_err(-ENOMEM, "Out of memory");
 		r = cover_ro(c, p);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(proc_masked); i++) {
+		_cleanup_free_ char *p = join(op->dest, proc_masked[i]);
+
+		if (!p)
+			return aj_err(-ENOMEM, "Out of memory");
+		r = mask(c, p);
 		if (r < 0)
 			return r;
 	}

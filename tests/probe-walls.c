@@ -575,6 +575,10 @@ bool walls_command(const char *c, int argc, char **argv)
 		else
 			printf("statfs %s %llu\n", argv[0],
 			       (unsigned long long)sf.f_blocks * (unsigned long long)sf.f_bsize);
+	} else if (!strcmp(c, "landlock-abi")) {
+		long v = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */);
+
+		printf("landlock-abi %ld\n", v < 0 ? 0 : v);
 	} else if (!strcmp(c, "dumpable")) {
 		printf("dumpable %d\n", (int)prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	} else if (!strcmp(c, "securebits")) {

@@ -47,6 +47,7 @@
  *   unix-connect PATH    connect to a unix socket at PATH
  *   abstract-connect N   connect to the abstract unix socket N
  *   statfs PATH          size of the filesystem at PATH in bytes
+ *   landlock-abi         the kernel's Landlock ABI (0: none)
  *   dumpable             PR_GET_DUMPABLE
  *   securebits           PR_GET_SECUREBITS in hex
  *   check KEY=VALUE...   the --check battery (agentjail --check): one line per probe,

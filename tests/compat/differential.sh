@@ -16,15 +16,16 @@
 
 BWRAP=${BWRAP:-$(command -v bwrap)}
 
-# /proc/{sys,irq,bus,sysrq-trigger} are always read-only in agentjail
-# (bwrap covers them only when the setup process could write them).
+# /proc/{sys,irq,bus,sysrq-trigger,fs} are always read-only in agentjail
+# (bwrap covers them only when the setup process could write them), and
+# /proc/{kcore,keys,...} are masked as container runtimes do (mount.c).
 normalise() {
 	if [ -n "$OVERLAY" ]; then
 		sed -E -e 's/^Seccomp:.*/Seccomp: (overlay)/'
 	else
 		cat
 	fi | sed -E -e 's/^(bwrap|agentjail): /TOOL: /' \
-		-e '/^\/proc\/(sys|irq|bus|sysrq-trigger) /d' \
+		-e '/^\/proc\/(sys|irq|bus|sysrq-trigger|fs|kcore|keys|key-users|timer_list|sched_debug|latency_stats|acpi|asound|scsi|kallsyms) /d' \
 		-e '/^_=/d' -e 's/^(\/proc\/self link .* -> )[0-9]+$/\1PID/' \
 		-e 's/"child-pid": [0-9]+/"child-pid": N/' \
 		-e 's/-namespace": [0-9]+/-namespace": N/g'
