@@ -64,6 +64,7 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 	for (size_t i = 0; i < plan->n_lock_files; i++)
 		keep[n++] = lock_fds[i];
 	(void)aj_close_fds_except(keep, n); /* best effort: all ours are CLOEXEC anyway */
+	free(TAKE_PTR(keep)); /* the loop below ends in _exit(): no cleanup runs there */
 	if (aj_caps_drop_all() < 0)
 		_exit(1);
 	(void)prctl(PR_SET_DUMPABLE, 0); /* /proc/1/{mem,fd,exe} give the command nothing */
