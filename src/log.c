@@ -48,6 +48,7 @@ int aj_log_verbose(void)
  * its reaper and the command share stderr, and a line split over several
  * writes could interleave with theirs.
  */
+__attribute__((format(printf, 3, 0)))
 static void emit(int level, int err, const char *fmt, va_list ap)
 {
 	char buf[4096];
