@@ -272,9 +272,19 @@ static int on_bwrap_key(void *userdata, const char *section, const char *key, co
 	return aj_errx(-EINVAL, "%s:%u: unknown key '%s'", st->path, line, key);
 }
 
+int aj_walls_parse_bwrap_ini(struct aj_plan *plan, const char *name, const char *text, size_t len)
+{
+	struct ini_state st = { .path = name, .overlay = AJ_OVERLAY_ALL, .hardening = true };
+	int r = aj_ini_parse(name, text, len, on_bwrap_key, &st);
+
+	if (r < 0)
+		return r;
+	plan->bwrap_overlay = st.hardening ? st.overlay : 0;
+	return 0;
+}
+
 int aj_walls_load_bwrap_ini(struct aj_plan *plan, const char *path)
 {
-	struct ini_state st = { .path = path, .overlay = AJ_OVERLAY_ALL, .hardening = true };
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
 	struct stat sb;
@@ -302,9 +312,5 @@ int aj_walls_load_bwrap_ini(struct aj_plan *plan, const char *path)
 	if (r < 0)
 		return aj_err(r, "read '%s'", path);
 	text = data;
-	r = aj_ini_parse(path, text, len, on_bwrap_key, &st);
-	if (r < 0)
-		return r;
-	plan->bwrap_overlay = st.hardening ? st.overlay : 0;
-	return 0;
+	return aj_walls_parse_bwrap_ini(plan, path, text, len);
 }

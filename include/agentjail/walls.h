@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -53,6 +54,8 @@ void aj_walls_describe(const struct aj_plan *plan, FILE *f);
 
 /* As bwrap: read the overlay settings; a missing file means all rules on. Logs. */
 int aj_walls_load_bwrap_ini(struct aj_plan *plan, const char *path);
+/* The same from text already read; name is for messages ("bwrap.ini:3: ..."). Logs. */
+int aj_walls_parse_bwrap_ini(struct aj_plan *plan, const char *name, const char *text, size_t len);
 
 /* Parse "true/false/yes/no/on/off/1/0"; returns 0/1 or -EINVAL. */
 int aj_parse_bool(const char *s);
