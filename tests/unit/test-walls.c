@@ -222,6 +222,56 @@ TEST(bwrap_overlay_rules)
 	aj_plan_free(plan);
 }
 
+/* What --explain shows of the walls. */
+static char *describe(const struct aj_plan *plan)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	aj_walls_describe(plan, f);
+	fclose(f);
+	return buf;
+}
+
+TEST(describe_in_plain_words)
+{
+	struct aj_plan *plan = aj_plan_new();
+	char *d;
+
+	d = describe(plan);
+	EXPECT_TRUE(strstr(d, "seccomp filter: none\n") != NULL);
+	EXPECT_TRUE(strstr(d, "landlock: off\n") != NULL);
+	EXPECT_TRUE(strstr(d, "capabilities: bwrap's rules") != NULL);
+	free(d);
+
+	plan->hardened = true;
+	aj_plan_add_seccomp(plan, calloc(1, 8), 8);
+	d = describe(plan);
+	EXPECT_TRUE(strstr(d, "seccomp filter: default list\n") != NULL);
+	EXPECT_TRUE(strstr(d, "EPERM: ptrace process_vm_readv") != NULL);
+	EXPECT_TRUE(strstr(d, "ioctl TIOCSTI and TIOCLINUX") != NULL);
+	EXPECT_TRUE(strstr(d, "ENOSYS: every call through the i386 or x32 ABI") != NULL);
+	EXPECT_TRUE(strstr(d, "seccomp programs from the caller: stacked on top") != NULL);
+	EXPECT_TRUE(strstr(d, "nested user namespaces: refused") != NULL);
+	/* Landlock's status depends on the kernel; it is always stated. */
+	EXPECT_TRUE(strstr(d, "landlock: active, ABI ") != NULL ||
+		    strstr(d, "landlock: inactive (") != NULL);
+	EXPECT_TRUE(strstr(d, "capabilities: none; bounding set emptied; securebits locked") != NULL);
+	EXPECT_TRUE(strstr(d, "tmpfs size limit: ") != NULL);
+	if (getuid() == 0)
+		EXPECT_TRUE(strstr(d, "identity: root runs as host uid 65534, gid 65534") != NULL);
+	free(d);
+
+	plan->landlock = AJ_SWITCH_OFF;
+	plan->nested_userns = AJ_SWITCH_ON;
+	d = describe(plan);
+	EXPECT_TRUE(strstr(d, "landlock: off\n") != NULL);
+	EXPECT_TRUE(strstr(d, "nested user namespaces: allowed") != NULL);
+	free(d);
+	aj_plan_free(plan);
+}
+
 /* Write an ini file with mode; returns its path (static buffer). */
 static const char *ini(const char *text, mode_t mode)
 {
