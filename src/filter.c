@@ -307,7 +307,11 @@ void aj_filter_describe(const struct aj_filter_spec *spec, FILE *f)
 	}
 	if (spec->nested_userns) {
 		list_line(f, "    EPERM: ", spec, G_NESTED, EPERM);
-		fprintf(f, "    EPERM: clone and unshare with CLONE_NEWUSER\n");
+		if (builtin_applies(spec, "clone") || builtin_applies(spec, "unshare"))
+			fprintf(f, "    EPERM: %s with CLONE_NEWUSER\n",
+				!builtin_applies(spec, "unshare") ? "clone"
+				: !builtin_applies(spec, "clone") ? "unshare"
+								  : "clone and unshare");
 		list_line(f, "    ENOSYS: ", spec, G_NESTED, ENOSYS);
 	}
 	if (spec->tty_injection && builtin_applies(spec, "ioctl"))

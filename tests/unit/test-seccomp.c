@@ -327,6 +327,12 @@ TEST(kernel_agrees_high_bit_tiocsti_is_refused)
 	EXPECT_EQ(errno, ENOSYS);
 	EXPECT_TRUE(getppid() > 0);
 	free(b.data);
+	/*
+	 * Leave without atexit handlers: LeakSanitizer (in the sanitizer build)
+	 * stops the process with ptrace, which the filter now refuses.
+	 */
+	fflush(stdout);
+	_exit(tap_failed ? 1 : 0);
 }
 
 int main(void)
