@@ -8,10 +8,16 @@
  *    (otherwise those two are empty);
  *  - the bounding set is cut to the kept set whenever a user namespace was
  *    made, so a uid-0 command inside cannot regain dropped caps by exec.
- * The one order that works: bounding (needs CAP_SETPCAP), then the
- * inheritable/permitted/effective sets, then ambient (needs P and I).
+ * A hardened plan (walls.h) is stricter: the caller's own set is never kept
+ * (root included: only --cap-add counts), the bounding set is always
+ * emptied, and the securebits are locked so that no uid 0 inside regains
+ * anything by exec or setuid, and no later code can unlock them.
+ *
+ * The one order that works: securebits and bounding (both need CAP_SETPCAP),
+ * then the inheritable/permitted/effective sets, then ambient (needs P and I).
  */
 #include <errno.h>
+#include <linux/securebits.h>
 #include <stdint.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -96,7 +102,7 @@ int aj_caps_plan(struct aj_run *run)
 	int r;
 
 	/* The caller's set, read before clone(): in a new userns we would see all. */
-	if (run->privileged) {
+	if (run->privileged && !plan->hardened) {
 		r = effective_caps(&keep);
 		if (r < 0)
 			return aj_err(r, "capget (for uid == 0) failed");
@@ -111,14 +117,40 @@ int aj_caps_plan(struct aj_run *run)
 	return 0;
 }
 
+/*
+ * NOROOT: uid 0 gets no capability from exec; NO_SETUID_FIXUP: changing uids
+ * neither drops nor adds any; NO_CAP_AMBIENT_RAISE unless --cap-add needs the
+ * ambient set; every bit locked, KEEP_CAPS locked off.
+ */
+static int lock_securebits(bool ambient)
+{
+	unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+			     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+			     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+
+	if (!ambient)
+		bits |= SECBIT_NO_CAP_AMBIENT_RAISE;
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+		return aj_err(-errno, "prctl(PR_SET_SECUREBITS)");
+	return 0;
+}
+
 int aj_caps_drop(const struct aj_run *run)
 {
 	const struct aj_plan *plan = run->plan;
 	bool userns = run->ns & AJ_NS_USER;
+	bool ambient = plan->n_capops > 0;
+	int r;
 
+	if (plan->hardened) {
+		r = lock_securebits(ambient);
+		if (r < 0)
+			return r;
+		return set_caps(run->caps_keep, true, ambient);
+	}
 	if (run->privileged && !userns && plan->n_capops == 0)
 		return 0; /* root without a userns: unchanged, as bwrap */
-	return set_caps(run->caps_keep, userns || !run->privileged, plan->n_capops > 0);
+	return set_caps(run->caps_keep, userns || !run->privileged, ambient);
 }
 
 int aj_caps_drop_all(void)

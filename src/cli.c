@@ -69,7 +69,8 @@ static int parse_words(struct aj_parser *p, int argc, char **argv, int start, bo
 {
 	int i = start;
 
-	while (i < argc && p->action == AJ_ACTION_RUN) {
+	/* --help and --version end the parse (bwrap's rule); --check reads on. */
+	while (i < argc && (p->action == AJ_ACTION_RUN || p->action == AJ_ACTION_CHECK)) {
 		const char *a = argv[i];
 		const struct aj_opt *o;
 		int r;

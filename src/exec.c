@@ -4,6 +4,7 @@
  * may keep, the signal mask it had, and execvp() with the plan's environment.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -51,7 +52,7 @@ static int close_for_exec(struct aj_run *run)
 
 	if (!plan->inherit_fds) {
 		/* agentjail: nothing but stdio, --keep-fd and (with --as-pid-1) --sync-fd. */
-		_cleanup_free_ int *keep = calloc(plan->n_keep_fds + 3, sizeof(int));
+		_cleanup_free_ int *keep = calloc(plan->n_keep_fds + 4, sizeof(int));
 		size_t n = 0;
 
 		if (!keep)
@@ -60,11 +61,17 @@ static int close_for_exec(struct aj_run *run)
 			keep[n++] = plan->keep_fds[i];
 		if (run->exec_wr >= 0)
 			keep[n++] = run->exec_wr; /* close-on-exec: gone once exec succeeds */
+		if (plan->exec_fd >= 0)
+			keep[n++] = plan->exec_fd; /* likewise */
 		if (plan->as_pid_1 && plan->sync_fd >= 0)
 			keep[n++] = plan->sync_fd;
 		r = aj_close_fds_except(keep, n);
 		if (r < 0)
 			return aj_err(r, "close_range");
+		/* Passed on means open after exec, also for fds we made ourselves (--check). */
+		for (size_t i = 0; i < plan->n_keep_fds; i++)
+			if ((r = aj_set_cloexec(plan->keep_fds[i], false)) < 0)
+				return aj_err(r, "--keep-fd %d", plan->keep_fds[i]);
 		return 0;
 	}
 	/* bwrap: inherited fds pass through; the ones it consumed do not. */
@@ -100,7 +107,11 @@ _Noreturn void aj_exec_command(struct aj_run *run)
 	if (run->exec_wr >= 0)
 		(void)aj_write_all(run->exec_wr, "x", 1); /* the monitor reads it only if present */
 	environ = plan->env;
-	execvp(file, argv);
+	if (plan->exec_fd >= 0)
+		/* A program agentjail brought along (--check): no path inside is needed. */
+		(void)execveat(plan->exec_fd, "", argv, environ, AT_EMPTY_PATH);
+	else
+		execvp(file, argv);
 	{
 		int e = errno;
 

@@ -11,6 +11,7 @@
 #include "agentjail/front.h"
 #include "agentjail/limits.h"
 #include "agentjail/plan.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 
 static const struct {
@@ -183,21 +184,12 @@ void aj_explain_environment(FILE *out, const struct aj_plan *plan, const struct 
 
 void aj_explain_security(FILE *out, const struct aj_plan *plan, const struct aj_front *f)
 {
-	bool all_dropped = false;
-
 	(void)f;
-	for (size_t i = 0; i < plan->n_capops; i++)
-		if (plan->capops[i].cap == -1)
-			all_dropped = !plan->capops[i].add;
 	fprintf(out, "  namespaces: user%s%s%s%s, mount\n", (plan->unshare & AJ_NS_PID) ? ", pid" : "",
 		(plan->unshare & AJ_NS_IPC) ? ", ipc" : "", (plan->unshare & AJ_NS_UTS) ? ", uts" : "",
 		plan->unshare_cgroup_try || (plan->unshare & AJ_NS_CGROUP) ? ", cgroup" : "");
-	fprintf(out, "  capabilities: %s\n",
-		all_dropped ? "none" : plan->n_capops ? "as --cap-add/--cap-drop say" : "bwrap's rules");
-	fprintf(out, "  no_new_privs: always (setuid programs gain nothing)\n");
-	fprintf(out, "  seccomp: %s\n", plan->n_seccomp_progs || plan->seccomp_fd >= 0
-						     ? "the programs given on the command line"
-						     : "no filter given");
+	/* walls.c says what the kernel walls will be: filter, Landlock, capabilities. */
+	aj_walls_describe(plan, out);
 	fprintf(out, "  ends with its command: %s\n", plan->die_with_parent ? "yes" : "no");
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agentjail/expand.h"
@@ -11,6 +12,7 @@
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
+#include "agentjail/walls.h"
 #include "agentjail/profile.h"
 #include "agentjail/vars.h"
 #include "cleanup.h"
@@ -412,6 +414,30 @@ int aj_front_command(struct aj_front *f, struct aj_plan *plan, int n, char **arg
 	return 0;
 }
 
+/*
+ * Root's hardened sandbox never runs as host uid 0 (walls.c).  Unless told
+ * otherwise it runs as the project's owner: root working on a user's project
+ * gets that user's reach, nothing more.  A project root itself owns stays
+ * out of reach of the default (65534), and saying so saves a puzzled user.
+ */
+static void root_maps_to_project_owner(struct aj_front *f, struct aj_plan *plan)
+{
+	const char *dir = f->vars.project ? f->vars.project : f->vars.pwd;
+	struct stat st;
+
+	if (getuid() != 0 || !plan->hardened || plan->root_map_set || !dir || stat(dir, &st) < 0)
+		return;
+	if (st.st_uid == 0) {
+		aj_notice("%s belongs to root, and root's sandbox runs as uid %d: it cannot write "
+			  "there (root-maps-to = UID[:GID] in [security] picks the ids)",
+			  dir, AJ_ROOT_MAP_DEFAULT);
+		return;
+	}
+	plan->root_map_set = true;
+	plan->root_map_uid = st.st_uid;
+	plan->root_map_gid = st.st_gid;
+}
+
 static bool has_rules(const struct aj_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_ops; i++)
@@ -439,6 +465,8 @@ int aj_front_prepare(struct aj_front *f, struct aj_plan *plan)
 	r = aj_expand_plan(plan, f);
 	if (r < 0)
 		return r;
+	if (f->active)
+		root_maps_to_project_owner(f, plan);
 	if (f->explain) {
 		aj_explain_print(stdout, plan, f);
 		return fflush(stdout) == 0 ? 1 : aj_err(-errno, "write");

@@ -103,7 +103,9 @@ static int precheck(const char *name, const char *text, size_t len, struct lines
 					       lineno);
 			continue;
 		}
-		k = strcspn(line, "=:\n");
+		/* Bounded by the line: text need not end in a NUL (found by fuzz-ini). */
+		for (k = 0; k < n && line[k] != '=' && line[k] != ':'; k++)
+			;
 		if (k >= n || k == 0 || blank(line, k))
 			return aj_errx(-EINVAL, "%s:%u: expected 'key = value'", name, lineno);
 		unsigned *v = reallocarray(ret->key_lines, ret->n + 1, sizeof(unsigned));

@@ -31,6 +31,7 @@
 #include "agentjail/audit.h"
 #include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
+#include "agentjail/landlock.h"
 #include "agentjail/launch.h"
 #include "agentjail/limits.h"
 #include "agentjail/log.h"
@@ -41,6 +42,7 @@
 #include "agentjail/seccomp.h"
 #include "agentjail/status.h"
 #include "agentjail/userns.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 
 static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
@@ -79,6 +81,9 @@ static int prepare(struct aj_run *run)
 		run->ns &= ~AJ_NS_NET;
 	if (plan->net_mode == AJ_NET_PROXY && aj_proxy_prepare(run) < 0)
 		return -EINVAL;
+	/* May add a user namespace (root mapped away), so before its consequences. */
+	if (aj_walls_prepare(run) < 0)
+		return -EPERM;
 	userns = run->ns & AJ_NS_USER;
 
 	if ((plan->uid_set || plan->gid_set) && !userns && plan->userns_fd < 0)
@@ -109,6 +114,9 @@ static int prepare(struct aj_run *run)
 	run->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (run->proc_fd < 0)
 		return aj_err(-errno, "Can't open /proc");
+	/* The reaper executes us again from inside, where the binary need not be. */
+	if (run->reaper && !plan->hardened)
+		run->self_exe_fd = openat(run->proc_fd, "self/exe", O_PATH | O_CLOEXEC);
 	run->cwd = getcwd(NULL, 0); /* NULL when deleted: then $HOME, then / */
 	if (isatty(STDOUT_FILENO)) {
 		const char *t = ttyname(STDOUT_FILENO);
@@ -261,7 +269,7 @@ static int stage_ids(struct aj_run *run)
 {
 	if (run->plan->userns_fd < 0 || (!run->plan->uid_set && !run->plan->gid_set))
 		return 0;
-	return aj_userns_switch_ids(run);
+	return aj_userns_take_joined_ids(run);
 }
 
 static int stage_userns2(struct aj_run *run)
@@ -334,17 +342,30 @@ static int stage_session(struct aj_run *run)
 	return 0;
 }
 
+/* Inherited by the reaper, and by the command until its exec: /proc/1 gives nothing. */
+static int stage_not_dumpable(struct aj_run *run)
+{
+	(void)run;
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
+	return 0;
+}
+
 /*
  * Order matters: the mounts need the capabilities the new user namespace
  * gives, so they come before the capability drop; the hostname and the
  * loopback need the namespaces' owner, so they come before entering the
- * inner user namespace; seccomp is installed last, just before exec
- * (exec.c), so the setup itself is never filtered.  The monitor's own files
- * are closed before anything else.  The pid namespace's pid_max is written
- * through the host's /proc, before the mounts hide it; the rlimits come after
- * the mounts (which they must not constrain) and before the inner user
- * namespace (whose RLIMIT_NPROC ceiling is taken from ours when it is made)
- * and the capability drop (raising a hard limit needs CAP_SYS_RESOURCE).
+ * inner user namespace; a root caller leaves host uid 0 before touching any
+ * host path, so the setup reaches only what the mapped uid may; Landlock
+ * needs the final paths, so it follows the mounts; the process stops being
+ * dumpable once nothing writes /proc/self any more; seccomp is installed
+ * last, just before exec (exec.c), so the setup itself is never filtered.
+ * The monitor's own files are closed before anything else.  The pid
+ * namespace's pid_max is written through the host's /proc, before the
+ * mounts hide it; the rlimits come after the mounts (which they must not
+ * constrain) and before the inner user namespace (whose RLIMIT_NPROC
+ * ceiling is taken from ours when it is made) and the capability drop
+ * (raising a hard limit needs CAP_SYS_RESOURCE).
  */
 static const struct aj_stage {
 	const char *name;
@@ -352,6 +373,7 @@ static const struct aj_stage {
 } child_stages[] = {
 	{ "monitor's files", stage_monitor_fds },
 	{ "wait for the id maps", stage_wait_go },
+	{ "host identity", aj_userns_switch_ids },
 	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
 	/* In the new network namespace, before anything else can take the port. */
@@ -364,11 +386,13 @@ static const struct aj_stage {
 	{ "limits", aj_limits_apply },
 	{ "inner user namespace", stage_nested_userns },
 	{ "user namespace check", stage_userns_check },
+	{ "landlock", aj_landlock_apply },
 	{ "capabilities", stage_caps },
 	{ "block fd", stage_block_fd },
 	{ "seccomp fd", stage_seccomp_read },
 	{ "working directory", stage_cwd },
 	{ "session", stage_session },
+	{ "not dumpable", stage_not_dumpable },
 };
 
 /* A stage that fails has logged why; nothing half-built runs a command. */
@@ -383,9 +407,19 @@ static _Noreturn void child_main(struct aj_run *run)
 	if (run->reaper) {
 		_cleanup_free_ int *lock_fds = calloc(plan->n_lock_files + 1, sizeof(int));
 		pid_t pid;
+		int ready[2] = { -EBADF, -EBADF };
 
 		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
 			_exit(1);
+		/*
+		 * A reaper that executes agentjail again is dumpable until it says
+		 * otherwise (reaper.c); the command waits for that word.
+		 */
+		if (run->self_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
+			aj_err(-errno, "pipe");
+			_exit(1);
+		}
+		run->ready_wr = ready[1];
 		pid = fork();
 		if (pid < 0) {
 			aj_err(-errno, "fork");
@@ -394,9 +428,20 @@ static _Noreturn void child_main(struct aj_run *run)
 		if (pid > 0) {
 			if (run->exec_wr >= 0)
 				(void)close(run->exec_wr);
+			if (ready[0] >= 0)
+				(void)close(ready[0]);
 			aj_reaper(run, pid, lock_fds);
 		}
 		(void)close(run->status_wr);
+		if (ready[0] >= 0) {
+			char b;
+
+			(void)close(ready[1]);
+			/* A byte, or EOF when the reaper stayed as it was: both are fine. */
+			while (read(ready[0], &b, 1) < 0 && errno == EINTR)
+				;
+			(void)close(ready[0]);
+		}
 	}
 	aj_exec_command(run);
 }
@@ -445,7 +490,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	_cleanup_(run_done) struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
-		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF,
+		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .self_exe_fd = -EBADF, .ready_wr = -EBADF,
 		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
 		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .wstatus = -1,
 	};

@@ -390,11 +390,7 @@ int aj_limits_prepare(struct aj_run *run)
 	};
 	int r;
 
-	if (active(plan, AJ_LIMIT_TMP_SIZE))
-		for (size_t i = 0; i < plan->n_ops; i++)
-			if (plan->ops[i].kind == AJ_OP_TMPFS && plan->ops[i].size == 0)
-				plan->ops[i].size = plan->limits[AJ_LIMIT_TMP_SIZE];
-
+	/* tmp-size is applied by the mounts, through walls.c's resolved plan->tmpfs_size. */
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return aj_err(-ENOMEM, "Out of memory");

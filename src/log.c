@@ -54,8 +54,8 @@ void aj_log_set_context(const char *context)
  * its reaper and the command share stderr, and a line split over several
  * writes could interleave with theirs.
  */
-__attribute__((format(printf, 3, 0))) static void emit(int level, int err, const char *fmt,
-							   va_list ap)
+__attribute__((format(printf, 3, 0)))
+static void emit(int level, int err, const char *fmt, va_list ap)
 {
 	char buf[4096];
 	size_t n = 0;

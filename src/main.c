@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agentjail/audit.h"
+#include "agentjail/check.h"
 #include "agentjail/cli.h"
 #include "agentjail/front.h"
 #include "agentjail/launch.h"
@@ -16,6 +17,7 @@
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 #include "config.h"
 
@@ -24,6 +26,22 @@ static bool invoked_as_bwrap(const char *argv0)
 	const char *base = strrchr(argv0, '/');
 
 	return strcmp(base ? base + 1 : argv0, "bwrap") == 0;
+}
+
+/*
+ * Where the hardening overlay for the bwrap name is configured.  Only the
+ * test build (agentjail-test, never installed) lets the environment point
+ * elsewhere, so a real install always reads the admin's file.
+ */
+static const char *bwrap_ini_path(void)
+{
+#ifdef AJ_TEST_HOOKS
+	const char *p = getenv("AGENTJAIL_TEST_BWRAP_INI");
+
+	if (p && *p)
+		return p;
+#endif
+	return AJ_SYSCONFDIR "/bwrap.ini";
 }
 
 static void print_version(bool bwrap)
@@ -62,6 +80,9 @@ int main(int argc, char **argv)
 	int r, next;
 
 	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
+	/* The sandbox's pid 1, executed again by a launch (reaper.c). */
+	if (argc >= 2 && strcmp(argv[1], AJ_REAPER_ARG) == 0)
+		return aj_reaper_main(argc, argv);
 	if (!bwrap && argc >= 2 && strcmp(argv[1], "audit") == 0)
 		return aj_audit_main(argc - 1, argv + 1); /* `agentjail -- audit` runs a command "audit" */
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -96,6 +117,10 @@ int main(int argc, char **argv)
 	case AJ_ACTION_VERSION:
 		print_version(bwrap);
 		return 0;
+	case AJ_ACTION_CHECK:
+		if (aj_plan_validate(plan) < 0)
+			return 1;
+		return aj_check_main(plan, argc - next, argv + next);
 	case AJ_ACTION_RUN:
 		break;
 	}
@@ -121,6 +146,8 @@ int main(int argc, char **argv)
 		aj_err(-ENOMEM, "Out of memory");
 		return 1;
 	}
+	if (bwrap && aj_walls_load_bwrap_ini(plan, bwrap_ini_path()) < 0)
+		return 1;
 	/* Expand the rules; --explain and --dump-profile print and stop here. */
 	if (!bwrap && (r = aj_front_prepare(&front, plan)) != 0)
 		return r < 0 ? 1 : 0;

@@ -218,12 +218,14 @@ static int attach_new(struct ctx *c, int mfd, const char *fstype, const char *de
 static int op_tmpfs(struct ctx *c, const struct aj_op *op)
 {
 	int mode = op->perms >= 0 ? op->perms : 0755;
+	/* --size, else the plan's default (walls.c: hardened plans get one). */
+	uint64_t size = op->size ? op->size : c->run->plan->tmpfs_size;
 	char modestr[16], sizestr[32];
-	const char *opts[] = { "source", "tmpfs", "mode", modestr, op->size ? "size" : NULL, sizestr,
+	const char *opts[] = { "source", "tmpfs", "mode", modestr, size ? "size" : NULL, sizestr,
 			       NULL };
 
 	snprintf(modestr, sizeof(modestr), "%#o", (unsigned)mode);
-	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)op->size);
+	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)size);
 	return attach_new(c, aj_fs_mount("tmpfs", opts, NOSUID | NODEV), "tmpfs", op->dest, mode);
 }
 
@@ -265,9 +267,54 @@ static int cover_ro(struct ctx *c, const char *dest)
 	return 0;
 }
 
+/*
+ * Hide dest (inside the sandbox) behind something empty and read-only: an
+ * empty tmpfs for a directory, an empty file of the base tmpfs for a file.
+ */
+static int mask(struct ctx *c, const char *dest)
+{
+	static const char empty[] = "/proc-mask-empty";
+	const char *opts[] = { "source", "tmpfs", "mode", "0555", "size", "4096", NULL };
+	_cleanup_close_ int fd = -EBADF, tree = -EBADF;
+	struct stat st;
+	int r;
+
+	fd = aj_open_in_root(c->root, dest, O_PATH, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return aj_err(fd < 0 ? fd : -errno, "Can't open %s", dest);
+	if (S_ISDIR(st.st_mode))
+		tree = aj_fs_mount("tmpfs", opts, RO | NOSUID | NODEV | NOEXEC);
+	else {
+		_cleanup_close_ int file = open(empty, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+		if (file < 0)
+			return aj_err(-errno, "Can't create %s", empty);
+		tree = aj_tree_clone(file, false);
+		if (tree >= 0 && (r = aj_mount_set(tree, RO | NOSUID | NODEV | NOEXEC, false)) < 0) {
+			aj_closep(&tree);
+			tree = r;
+		}
+	}
+	r = tree < 0 ? tree : aj_mount_move(tree, fd);
+	if (r < 0)
+		return aj_err(r, "Can't mask %s", dest);
+	return 0;
+}
+
+/*
+ * Kernel knobs stay read-only even for a root inside (BWRAP-COMPAT.md 3.7),
+ * and what container runtimes mask shows empty: the kernel's memory and
+ * symbol addresses, keys, timers and scheduler internals, hardware tables.
+ */
+static const char *const proc_read_only[] = { "sys", "sysrq-trigger", "irq", "bus", "fs" };
+static const char *const proc_masked[] = { "kcore", "keys", "key-users", "timer_list",
+					   "sched_debug", "latency_stats", "acpi", "asound",
+					   "scsi", "kallsyms" };
+
 static int op_proc(struct ctx *c, const struct aj_op *op)
 {
-	static const char *const covered[] = { "sys", "sysrq-trigger", "irq", "bus" };
 	int r;
 
 	if (c->run->new_procfs) {
@@ -284,13 +331,21 @@ static int op_proc(struct ctx *c, const struct aj_op *op)
 	}
 	if (r < 0)
 		return r;
-	/* Kernel knobs stay read-only even for a root inside (BWRAP-COMPAT.md 3.7). */
-	for (size_t i = 0; i < ELEMENTSOF(covered); i++) {
-		_cleanup_free_ char *p = join(op->dest, covered[i]);
+	for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
+		_cleanup_free_ char *p = join(op->dest, proc_read_only[i]);
 
 		if (!p)
 			return aj_err(-ENOMEM, "Out of memory");
 		r = cover_ro(c, p);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(proc_masked); i++) {
+		_cleanup_free_ char *p = join(op->dest, proc_masked[i]);
+
+		if (!p)
+			return aj_err(-ENOMEM, "Out of memory");
+		r = mask(c, p);
 		if (r < 0)
 			return r;
 	}
@@ -320,7 +375,10 @@ static int op_dev(struct ctx *c, const struct aj_op *op)
 		{ "stderr", "/proc/self/fd/2" }, { "fd", "/proc/self/fd" },
 		{ "core", "/proc/kcore" },
 	};
-	const char *tmpfs_opts[] = { "source", "tmpfs", "mode", "0755", NULL };
+	uint64_t size = c->run->plan->tmpfs_size; /* /dev/shm lives in it */
+	char sizestr[32];
+	const char *tmpfs_opts[] = { "source", "tmpfs", "mode", "0755", size ? "size" : NULL, sizestr,
+				     NULL };
 	const char *pts_opts[] = { "source", "devpts", "newinstance", NULL, "ptmxmode", "0666",
 				   "mode", "620", NULL };
 	_cleanup_close_ int dev = -EBADF;
@@ -329,6 +387,7 @@ static int op_dev(struct ctx *c, const struct aj_op *op)
 
 	if (!pts)
 		return aj_err(-ENOMEM, "Out of memory");
+	snprintf(sizestr, sizeof(sizestr), "%ju", (uintmax_t)size);
 	r = attach_new(c, aj_fs_mount("tmpfs", tmpfs_opts, NOSUID | NODEV), "tmpfs", op->dest, 0);
 	if (r < 0)
 		return r;
@@ -620,11 +679,16 @@ static int resolve_sources(const struct aj_plan *plan, struct resolved *res)
 	return 0;
 }
 
-static int setup_base(void)
+static int setup_base(const struct aj_plan *plan)
 {
+	char data[32] = "";
+
+	/* The base becomes the sandbox's root: it gets the default tmpfs size too. */
+	if (plan->tmpfs_size)
+		snprintf(data, sizeof(data), "size=%ju", (uintmax_t)plan->tmpfs_size);
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return aj_err(-errno, "Failed to make / slave");
-	if (mount("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, NULL) < 0)
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, *data ? data : NULL) < 0)
 		return aj_err(-errno, "Failed to mount tmpfs");
 	if (chdir("/tmp") < 0)
 		return aj_err(-errno, "chdir /tmp");
@@ -684,7 +748,7 @@ int aj_mount_build_root(struct aj_run *run)
 		return aj_err(-ENOMEM, "Out of memory");
 	r = resolve_sources(plan, c.res);
 	if (r >= 0)
-		r = setup_base();
+		r = setup_base(plan);
 	if (r >= 0) {
 		c.old = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c.old < 0)

@@ -25,6 +25,7 @@
 #include "agentjail/plan.h"
 #include "agentjail/rules.h"
 #include "agentjail/seccomp.h"
+#include "agentjail/walls.h"
 #include "cleanup.h"
 
 /* ---- argument parsers ---------------------------------------------------- */
@@ -543,9 +544,144 @@ static int opt_host_pattern(struct aj_parser *p, const struct aj_opt *o, char **
 	return strv_push(&plan->deny_hosts, &plan->n_deny_hosts, args[0]);
 }
 
+/* ---- kernel walls (walls.c) ---------------------------------------------- */
+
+/* "--seccomp-deny" on the command line, "file.ini:3: seccomp-deny" in a profile. */
+static const char *label(const struct aj_parser *p, const struct aj_opt *o, char *buf, size_t n)
+{
+	if (!p->where.file)
+		return o->name;
+	snprintf(buf, n, "%s:%u: %s", p->where.file, p->where.line, o->key ? o->key : o->name);
+	return buf;
+}
+
+static int opt_hardened(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	(void)o, (void)args;
+	p->plan->hardened = true;
+	return 0;
+}
+
+static int opt_check(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	(void)o, (void)args;
+	p->action = AJ_ACTION_CHECK;
+	return 0;
+}
+
+/* --seccomp-filter MODE, --seccomp-default. */
+static int opt_seccomp_filter(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	char buf[256];
+
+	if (o->nargs == 0 || strcmp(args[0], "default") == 0)
+		p->plan->seccomp_mode = AJ_SECCOMP_DEFAULT;
+	else if (strcmp(args[0], "none") == 0)
+		p->plan->seccomp_mode = AJ_SECCOMP_NONE;
+	else
+		return aj_errx(-EINVAL, "%s takes default or none, not '%s'",
+			       label(p, o, buf, sizeof(buf)), args[0]);
+	return 0;
+}
+
+static void strv_remove(char **v, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n;)
+		if (strcmp(v[i], s) == 0) {
+			free(v[i]);
+			memmove(&v[i], &v[i + 1], (*n - i) * sizeof(char *)); /* with the NULL */
+			(*n)--;
+		} else
+			i++;
+}
+
+/* --seccomp-allow / --seccomp-deny NAMES; o->arg: 1 = allow.  The later mention wins. */
+static int opt_seccomp_names(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	struct aj_plan *plan = p->plan;
+	_cleanup_free_ char *copy = strdup(args[0]);
+	char *save = NULL, buf[256];
+	size_t n = 0;
+	int r;
+
+	if (!copy)
+		return aj_err(-ENOMEM, "Out of memory");
+	for (char *name = strtok_r(copy, " \t,", &save); name; name = strtok_r(NULL, " \t,", &save)) {
+		if (!aj_filter_known_name(name))
+			return aj_errx(-EINVAL, "%s: unknown system call '%s'",
+				       label(p, o, buf, sizeof(buf)), name);
+		if (o->arg) {
+			strv_remove(plan->seccomp_deny, &plan->n_seccomp_deny, name);
+			r = strv_push(&plan->seccomp_allow, &plan->n_seccomp_allow, name);
+		} else {
+			strv_remove(plan->seccomp_allow, &plan->n_seccomp_allow, name);
+			r = strv_push(&plan->seccomp_deny, &plan->n_seccomp_deny, name);
+		}
+		if (r < 0)
+			return r;
+		n++;
+	}
+	if (n == 0)
+		return aj_errx(-EINVAL, "%s: no system call named", label(p, o, buf, sizeof(buf)));
+	return 0;
+}
+
+/* A yes/no setting; o->arg is the offset of its enum aj_switch in the plan. */
+static int opt_switch(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	enum aj_switch *slot = (enum aj_switch *)((char *)p->plan + o->arg);
+	bool landlock = slot == &p->plan->landlock;
+	int b = aj_parse_bool(args[0]);
+	char buf[256];
+
+	if (landlock && strcmp(args[0], "require") == 0) {
+		*slot = AJ_SWITCH_REQUIRE;
+		return 0;
+	}
+	if (b < 0)
+		return aj_errx(-EINVAL, "%s takes %s, not '%s'", label(p, o, buf, sizeof(buf)),
+			       landlock ? "on, off or require" : "true or false", args[0]);
+	*slot = b ? AJ_SWITCH_ON : AJ_SWITCH_OFF;
+	return 0;
+}
+
+static int opt_new_session_value(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	int b = aj_parse_bool(args[0]);
+	char buf[256];
+
+	if (b < 0)
+		return aj_errx(-EINVAL, "%s takes true or false, not '%s'",
+			       label(p, o, buf, sizeof(buf)), args[0]);
+	p->plan->new_session = b;
+	return 0;
+}
+
+/* UID[:GID]; the gid is the uid when not given. */
+static int opt_root_maps_to(struct aj_parser *p, const struct aj_opt *o, char **args)
+{
+	_cleanup_free_ char *copy = strdup(args[0]);
+	unsigned long uid, gid;
+	char *colon, buf[256];
+
+	if (!copy)
+		return aj_err(-ENOMEM, "Out of memory");
+	colon = strchr(copy, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (parse_id(copy, &uid) < 0 || (colon && parse_id(colon, &gid) < 0))
+		return aj_errx(-EINVAL, "%s takes UID or UID:GID, not '%s'",
+			       label(p, o, buf, sizeof(buf)), args[0]);
+	p->plan->root_map_set = true;
+	p->plan->root_map_uid = (uid_t)uid;
+	p->plan->root_map_gid = (gid_t)(colon ? gid : uid);
+	return 0;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define PLAN_FD(field) ((unsigned)offsetof(struct aj_plan, field))
+#define PLAN_SWITCH(field) ((unsigned)offsetof(struct aj_plan, field))
 #define B AJ_OPT_BWRAP
 
 static const struct aj_opt table[] = {
@@ -703,7 +839,7 @@ static const struct aj_opt table[] = {
 	{ "--limit-cpus", "N", 1, 0, aj_limits_opt, AJ_LIMIT_CPUS, "limits", "cpus",
 	  "CPU bandwidth (1.5, 150%; needs a delegated cgroup)" },
 	{ "--limit-tmp-size", "SIZE", 1, 0, aj_limits_opt, AJ_LIMIT_TMP_SIZE, "limits", "tmp-size",
-	  "Size of each tmpfs given without --size (/tmp)" },
+	  "Size of each tmpfs without --size, /dev and the root (hardened: RAM/4)" },
 	{ "--audit", "on|off", 1, 0, aj_audit_opt, 0, "audit", "enabled",
 	  "Record this run in the audit log (default: on, off as bwrap)" },
 	{ "--audit-log", "FILE", 1, 0, aj_audit_opt, 1, "audit", "log",
@@ -738,6 +874,30 @@ static const struct aj_opt table[] = {
 	  "Pass FD on to COMMAND (other inherited fds are closed)" },
 	{ "--quiet", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Hide notices (errors are always shown)" },
 	{ "--verbose", NULL, 0, 0, opt_flag, 0, NULL, NULL, "Explain what is being set up" },
+
+	/* Kernel walls (walls.c, filter.c, landlock.c, caps.c, check.c). */
+	{ "--hardened", NULL, 0, 0, opt_hardened, 0, NULL, NULL,
+	  "The walls a profile gets: seccomp filter, Landlock, no caps, root mapped away" },
+	{ "--seccomp-filter", "MODE", 1, 0, opt_seccomp_filter, 0, "security", "seccomp",
+	  "Built-in seccomp filter: default or none" },
+	{ "--seccomp-default", NULL, 0, 0, opt_seccomp_filter, 0, NULL, NULL,
+	  "Same as --seccomp-filter default" },
+	{ "--seccomp-allow", "NAMES", 1, 0, opt_seccomp_names, 1, "security", "seccomp-allow",
+	  "Drop the built-in filter's rules for these system calls" },
+	{ "--seccomp-deny", "NAMES", 1, 0, opt_seccomp_names, 0, "security", "seccomp-deny",
+	  "Make these system calls fail with EPERM" },
+	{ "--nested-userns", "BOOL", 1, 0, opt_switch, PLAN_SWITCH(nested_userns), "security",
+	  "nested-userns", "Allow new user namespaces (and mounts in them) inside" },
+	{ "--io-uring", "BOOL", 1, 0, opt_switch, PLAN_SWITCH(io_uring), "security", "io-uring",
+	  "Allow io_uring" },
+	{ "--landlock", "MODE", 1, 0, opt_switch, PLAN_SWITCH(landlock), "security", "landlock",
+	  "Landlock as a second wall: on, off, or require" },
+	{ "--new-session-value", "BOOL", 1, AJ_OPT_HIDDEN, opt_new_session_value, 0, "security",
+	  "new-session", "As --new-session when true (the profile key)" },
+	{ "--root-maps-to", "UID[:GID]", 1, 0, opt_root_maps_to, 0, "security", "root-maps-to",
+	  "Hardened, as root: the host ids the sandbox runs as (default 65534)" },
+	{ "--check", NULL, 0, 0, opt_check, 0, NULL, NULL,
+	  "Run the self-check probes in this sandbox and print what held" },
 };
 
 #undef B

@@ -37,6 +37,7 @@ struct aj_plan *aj_plan_new(void)
 	plan->userns_fd = plan->userns2_fd = plan->pidns_fd = -EBADF;
 	plan->info_fd = plan->json_status_fd = plan->sync_fd = -EBADF;
 	plan->block_fd = plan->userns_block_fd = plan->seccomp_fd = -EBADF;
+	plan->exec_fd = -EBADF;
 
 	/* The command starts from our environment, as bwrap's does. */
 	while (environ && environ[n])
@@ -92,6 +93,10 @@ struct aj_plan *aj_plan_free(struct aj_plan *plan)
 	for (size_t i = 0; i < plan->n_seccomp_progs; i++)
 		free(plan->seccomp_progs[i].data);
 	free(plan->seccomp_progs);
+	strv_free(plan->seccomp_allow);
+	strv_free(plan->seccomp_deny);
+	free(plan->filter.data);
+	close_fd(&plan->exec_fd);
 	free(plan->keep_fds);
 	strv_free(plan->allow_hosts);
 	strv_free(plan->deny_hosts);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,15 +66,39 @@ int aj_userns_write_maps(const struct aj_run *run, pid_t pid)
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return aj_err(-errno, "open %s", path);
-	r = aj_write_file(dirfd, "setgroups", "deny\n");
+	/* A root caller mapped away drops its groups itself (aj_userns_switch_ids). */
+	r = run->switch_ids ? 0 : aj_write_file(dirfd, "setgroups", "deny\n");
 	if (r < 0 && r != -ENOENT)
 		return aj_err(r, "Can't write setgroups of the sandbox");
-	r = write_map(dirfd, "uid_map", uid_in, run->host_uid);
+	r = write_map(dirfd, "uid_map", uid_in, run->map_uid);
 	if (r < 0)
 		return aj_err(r, "setting up uid map");
-	r = write_map(dirfd, "gid_map", gid_in, run->host_gid);
+	r = write_map(dirfd, "gid_map", gid_in, run->map_gid);
 	if (r < 0)
 		return aj_err(r, "setting up gid map");
+	return 0;
+}
+
+/*
+ * A root caller whose sandbox is mapped to an unprivileged host uid: the
+ * child still runs as host uid 0 (unmapped inside) after clone().  It drops
+ * root's supplementary groups, then takes the mapped ids, keeping its
+ * capabilities in the new namespace (they were never tied to uid 0 there).
+ * From here on the host sees the sandbox, setup included, as that uid.
+ */
+int aj_userns_switch_ids(struct aj_run *run)
+{
+	uid_t uid = run->setup_uid;
+	gid_t gid = run->setup_gid;
+
+	if (!run->switch_ids)
+		return 0;
+	if (setgroups(0, NULL) < 0)
+		return aj_err(-errno, "dropping the supplementary groups");
+	if (setresgid(gid, gid, gid) < 0)
+		return aj_err(-errno, "setresgid(%u)", (unsigned)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return aj_err(-errno, "setresuid(%u)", (unsigned)uid);
 	return 0;
 }
 
@@ -111,7 +136,7 @@ int aj_userns_enter_nested(const struct aj_run *run)
  * (PR_SET_KEEPCAPS) and raise it again, so the capability stage that follows
  * can still cut the bounding set.
  */
-int aj_userns_switch_ids(const struct aj_run *run)
+int aj_userns_take_joined_ids(const struct aj_run *run)
 {
 	const struct aj_plan *plan = run->plan;
 	cap_t c;

@@ -7,8 +7,10 @@
 # binaries and scripts (the build tree may live under /root).  Not as root,
 # only the unprivileged half runs.  Test names start with "root:" or "user:".
 #
-# Environment from meson: AGENTJAIL (the binary), AJ_PROBE (tests/probe.c,
-# static), AJ_SRCDIR (source tree).
+# Environment from meson: AGENTJAIL (the binary), AGENTJAIL_TEST (the same
+# program built to honour AGENTJAIL_TEST_BWRAP_INI; never installed),
+# AJ_PROBE (tests/probe.c, static), AJ_SRCDIR (source tree), AJ_VARIANT (a
+# script registered twice tells its runs apart by it).
 
 set -u
 
@@ -107,6 +109,9 @@ _aj_stage() {
 	mkdir "$d/bin" "$d/tests"
 	cp "$AJ" "$d/bin/agentjail"
 	cp "$PROBE" "$d/bin/aj-probe"
+	if [ -n "${AGENTJAIL_TEST:-}" ]; then
+		cp "$AGENTJAIL_TEST" "$d/bin/agentjail-test"
+	fi
 	cp -r "$AJ_SRCDIR/tests/." "$d/tests/"
 	if [ -d "$AJ_SRCDIR/profiles" ]; then
 		cp -r "$AJ_SRCDIR/profiles" "$d/profiles"
@@ -144,6 +149,8 @@ aj_main() {
 			done < <(cd "$d" && runuser -u "$AJ_TEST_USER" -- env -i PATH=/usr/bin:/bin \
 				HOME=/tmp LANG=C AJ_INNER=1 AJ_TEST_USER="$AJ_TEST_USER" \
 				AGENTJAIL="$d/bin/agentjail" AJ_PROBE="$d/bin/aj-probe" \
+				AGENTJAIL_TEST="${AGENTJAIL_TEST:+$d/bin/agentjail-test}" \
+				AJ_VARIANT="${AJ_VARIANT:-}" \
 				AJ_SRCDIR="$d" AJ_STAGE="$d" bash "$script" 2>&1)
 			rm -rf "$d"
 		fi

@@ -25,6 +25,33 @@
  *   wait-signal          print the first of INT TERM HUP QUIT USR1 USR2 WINCH received
  *   connect IP PORT      try a TCP connection, print ok or the errno name
  *   setuid-root          try setuid(0), print ok or the errno name
+ *
+ * Kernel walls (each prints "WHAT ok" or "WHAT ERRNAME"):
+ *   syscall NAME...      a harmless call of NAME (ptrace, keyctl, bpf, setns, clone3,
+ *                        io_uring_setup, perf_event_open, process_vm_readv, personality)
+ *   personality HEX      personality(HEX)
+ *   tiocsti [high]       TIOCSTI (high: with bit 32 of the request set) on /dev/tty
+ *   tiocsti-pty          TIOCSTI on a new pty made our controlling terminal
+ *   tioclinux            TIOCLINUX on /dev/tty
+ *   i386-getpid          getpid through int 0x80 (in a child: it may be killed)
+ *   x32-getpid           getpid through the x32 ABI
+ *   ptrace-child         PTRACE_ATTACH to a child of ours
+ *   userns               unshare(CLONE_NEWUSER) (in a child)
+ *   mount-tmpfs          mount a tmpfs on / (undone at once)
+ *   raw-socket           socket(AF_INET, SOCK_RAW) and socket(AF_PACKET, SOCK_RAW)
+ *   io-uring             io_uring_setup(1)
+ *   openat FD PATH       openat(FD, PATH) for reading: a leaked directory fd
+ *   readlink PATH        readlink
+ *   listdir PATH         whether the directory can be listed
+ *   signal PID SIG       kill(PID, SIG)
+ *   unix-connect PATH    connect to a unix socket at PATH
+ *   abstract-connect N   connect to the abstract unix socket N
+ *   statfs PATH          size of the filesystem at PATH in bytes
+ *   landlock-abi         the kernel's Landlock ABI (0: none)
+ *   dumpable             PR_GET_DUMPABLE
+ *   securebits           PR_GET_SECUREBITS in hex
+ *   check KEY=VALUE...   the --check battery (agentjail --check): one line per probe,
+ *                        "NAME blocked|open DETAIL", on fd report=N
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -42,9 +69,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 extern char **environ;
 
-static const char *errname(int e)
+const char *errname(int e)
 {
 	switch (e) {
 	case ENOENT: return "ENOENT";
@@ -66,6 +95,20 @@ static const char *errname(int e)
 	case EXDEV: return "EXDEV";
 	case EBUSY: return "EBUSY";
 	case ENOSPC: return "ENOSPC";
+	case ESRCH: return "ESRCH";
+	case EFAULT: return "EFAULT";
+	case ENOTTY: return "ENOTTY";
+	case EIO: return "EIO";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOKEY: return "ENOKEY";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case ECHILD: return "ECHILD";
+	case ENOTSOCK: return "ENOTSOCK";
+	case ENOTCONN: return "ENOTCONN";
+	case EOVERFLOW: return "EOVERFLOW";
 	default: {
 		static char buf[32];
 		snprintf(buf, sizeof(buf), "E%d", e);
@@ -393,6 +436,8 @@ static int run(int argc, char **argv)
 		do_connect(argv[1], argv[2]);
 	else if (!strcmp(c, "setuid-root"))
 		printf("setuid-root %s\n", setuid(0) == 0 ? "ok" : errname(errno));
+	else if (walls_command(c, n - 1, argv + 1))
+		;
 	else {
 		fprintf(stderr, "aj-probe: unknown command '%s'\n", c);
 		exit(2);

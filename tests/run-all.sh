@@ -5,7 +5,8 @@
 # As root it installs the Debian packages the tests need (when missing) and
 # the unprivileged test user, so every launch test runs as root and as that
 # user.  It builds and tests twice: a normal -Dwerror build, then one with
-# AddressSanitizer and UndefinedBehaviorSanitizer.  The last line is
+# AddressSanitizer and UndefinedBehaviorSanitizer; then, when clang is there,
+# a libFuzzer build runs the fuzz suite (AJ_SKIP_FUZZ=1 skips it).  The last line is
 # "N passed, N failed", counting every TAP test case.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -14,7 +15,7 @@ AJ_TEST_USER=${AJ_TEST_USER:-ajtest}
 export AJ_TEST_USER
 
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libcap-dev libinih-dev
-	bubblewrap util-linux iproute2 socat curl python3 git ripgrep"
+	bubblewrap util-linux iproute2 socat curl python3 git ripgrep clang libclang-rt-dev valgrind"
 
 if [ "$(id -u)" = 0 ]; then
 	missing=""
@@ -57,6 +58,11 @@ AJ_TEST_ARGS=()
 build_and_test build-test -Dwerror=true
 if [ "${AJ_SKIP_SANITIZERS:-}" != 1 ]; then
 	build_and_test build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+fi
+# The libFuzzer harnesses (clang), each run for a short bounded time.
+if [ "${AJ_SKIP_FUZZ:-}" != 1 ] && command -v clang >/dev/null; then
+	AJ_TEST_ARGS=(--suite fuzz)
+	CC=clang build_and_test build-fuzz -Dwerror=true -Dfuzz=true
 fi
 
 # Count TAP cases (a non-TAP test counts as one case).

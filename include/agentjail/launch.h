@@ -28,10 +28,18 @@ struct aj_run {
 	bool new_procfs;        /* --proc mounts a new instance (pid namespace is ours) */
 	bool reaper;            /* a process stays between pid 1 / the monitor and the command */
 	int proc_fd;            /* O_PATH of the host's /proc, opened before clone() */
+	int self_exe_fd;        /* O_PATH of our own binary, for the reaper's exec */
+	int ready_wr;           /* the reaper's word to the command: no longer dumpable */
 	char *cwd;              /* caller's cwd, tried inside when --chdir is absent */
 	char *tty;              /* host path of our stdout tty for /dev/console, or NULL */
 	mode_t umask;           /* the caller's umask, restored before exec */
 	uint64_t caps_keep;     /* capabilities the command keeps (bit n = cap n) */
+
+	/* Kernel walls (walls.c), decided before clone(). */
+	uid_t map_uid;          /* host ids the sandbox's ids map to: the caller's, */
+	gid_t map_gid;          /* or root-maps-to when root runs hardened */
+	bool switch_ids;        /* the child leaves host uid 0 for the mapped ids */
+	int landlock_abi;       /* > 0: apply Landlock, negotiated to this ABI */
 
 	/* Pipes between the monitor, the setup child, the reaper and the command. */
 	int go_rd, go_wr;       /* monitor -> child: maps are written, go on */
@@ -70,8 +78,11 @@ int aj_monitor(struct aj_run *run);
 
 /* reaper.c: open and read-lock the --lock-file paths (inside the sandbox). Logs. */
 int aj_reaper_take_locks(const struct aj_plan *plan, int *fds);
-/* reaper.c: become the reaper of command. */
+/* reaper.c: become the reaper of command (agentjail executed again, see there). */
 _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds);
+/* reaper.c: main() of "agentjail --internal-reaper PID STATUS-FD DIE-WITH-PARENT READY-FD". */
+#define AJ_REAPER_ARG "--internal-reaper"
+int aj_reaper_main(int argc, char **argv);
 
 /* exec.c: --chdir, else the caller's cwd, else $HOME, else /; sets PWD. Logs. */
 int aj_exec_choose_cwd(struct aj_run *run);

@@ -31,6 +31,7 @@ enum aj_action {
 	AJ_ACTION_RUN,
 	AJ_ACTION_HELP,
 	AJ_ACTION_VERSION,
+	AJ_ACTION_CHECK,   /* --check: the self-check (check.c) */
 };
 
 struct aj_parser;

@@ -119,6 +119,21 @@ struct aj_blob {
 	size_t size;
 };
 
+/* The built-in seccomp filter (--seccomp-filter, [security] seccomp). */
+enum aj_seccomp_mode {
+	AJ_SECCOMP_UNSET,   /* the default list when hardened, else none */
+	AJ_SECCOMP_NONE,    /* no built-in list (seccomp-deny names still apply) */
+	AJ_SECCOMP_DEFAULT, /* the calls a coding agent never needs (filter.c) */
+};
+
+/* A yes/no setting that may be left to the mode's default. */
+enum aj_switch {
+	AJ_SWITCH_UNSET,
+	AJ_SWITCH_OFF,
+	AJ_SWITCH_ON,
+	AJ_SWITCH_REQUIRE, /* landlock only: fail when the kernel lacks it */
+};
+
 struct aj_plan {
 	/* Filesystem operations, applied in this order. */
 	struct aj_op *ops;
@@ -156,6 +171,21 @@ struct aj_plan {
 	int seccomp_fd;             /* --seccomp, read late */
 	struct aj_blob *seccomp_progs; /* --add-seccomp-fd, read at parse time */
 	size_t n_seccomp_progs;
+	enum aj_seccomp_mode seccomp_mode;
+	char **seccomp_allow;       /* names lifted from the built-in filter */
+	size_t n_seccomp_allow;
+	char **seccomp_deny;        /* names added to it (EPERM) */
+	size_t n_seccomp_deny;
+	enum aj_switch nested_userns, io_uring, landlock;
+	/* As bwrap: /etc/agentjail/bwrap.ini's overlay (walls.h AJ_OVERLAY_*). */
+	unsigned bwrap_overlay;
+	/* Hardened root: the host ids the sandbox's ids map to. */
+	bool root_map_set;
+	uid_t root_map_uid;
+	gid_t root_map_gid;
+	uint64_t tmpfs_size;        /* resolved by walls.c from tmp-size: tmpfs size, 0 = kernel's */
+	struct aj_blob filter;      /* the built-in filter as BPF, built before clone */
+	int exec_fd;                /* owned; exec this file instead of argv[0] (--check) */
 
 	/* Network policy: host patterns, as given ("*.example.com:443"). */
 	enum aj_net_mode net_mode;

@@ -7,5 +7,5 @@ struct aj_plan;
 int aj_seccomp_take_fd(struct aj_plan *plan, int fd);
 /* Read the late --seccomp fd (bwrap reads it after setup). Logs. */
 int aj_seccomp_read_late(struct aj_plan *plan);
-/* Install the programs from --seccomp / --add-seccomp-fd, in order. Logs. */
+/* Install the built-in filter, then the programs from --seccomp / --add-seccomp-fd. Logs. */
 int aj_seccomp_install(const struct aj_plan *plan);

@@ -5,14 +5,36 @@
 
 BWRAP=${BWRAP:-$(command -v bwrap)}
 
-# /proc/{sys,irq,bus,sysrq-trigger} are always read-only in agentjail
-# (bwrap covers them only when the setup process could write them).
+# /proc/{sys,irq,bus,sysrq-trigger,fs} are always read-only in agentjail
+# (bwrap covers them only when the setup process could write them), and
+# /proc/{kcore,keys,...} are masked as container runtimes do (mount.c).  With
+# the bwrap.ini hardening overlay on, the Seccomp line may differ too.
 normalise() {
-	sed -E -e 's/^(bwrap|agentjail): /TOOL: /' \
-		-e '/^\/proc\/(sys|irq|bus|sysrq-trigger) /d' \
+	if [ -n "${OVERLAY:-}" ]; then
+		sed -E -e 's/^Seccomp:.*/Seccomp: (overlay)/'
+	else
+		cat
+	fi | sed -E -e 's/^(bwrap|agentjail): /TOOL: /' \
+		-e '/^\/proc\/(sys|irq|bus|sysrq-trigger|fs|kcore|keys|key-users|timer_list|sched_debug|latency_stats|acpi|asound|scsi|kallsyms) /d' \
 		-e '/^_=/d' -e 's/^(\/proc\/self link .* -> )[0-9]+$/\1PID/' \
 		-e 's/"child-pid": [0-9]+/"child-pid": N/' \
 		-e 's/-namespace": [0-9]+/-namespace": N/g'
+}
+
+# compat_setup DIR: DIR/bwrap is agentjail under bwrap's name, in $AJB.  The
+# bwrap.ini hardening overlay is off for an exact comparison (through the
+# test build, which reads AGENTJAIL_TEST_BWRAP_INI) unless AJ_VARIANT=overlay;
+# without the test build, the installed /etc/agentjail/bwrap.ini decides.
+compat_setup() {
+	ln -s "${AGENTJAIL_TEST:-$AJ}" "$1/bwrap"
+	AJB="$1/bwrap"
+	OVERLAY=
+	if [ "${AJ_VARIANT:-}" = overlay ] || [ -z "${AGENTJAIL_TEST:-}" ]; then
+		OVERLAY=1
+	else
+		printf '[bwrap]\nhardening = false\n' >"$1/bwrap-off.ini"
+		export AGENTJAIL_TEST_BWRAP_INI="$1/bwrap-off.ini"
+	fi
 }
 
 # observe TOOL ARGS...: the command's output, stderr and exit status.

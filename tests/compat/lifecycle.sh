@@ -86,8 +86,7 @@ tests() {
 	fi
 	T=$(mktemp -d /var/tmp/aj-life.XXXXXX)
 	chmod 755 "$T"
-	ln -s "$AJ" "$T/bwrap"
-	AJB="$T/bwrap"
+	compat_setup "$T"
 	echo lock >"$T/lockfile"
 	bpf_deny_getcwd >"$T/bpf"
 

@@ -50,8 +50,7 @@ tests() {
 	local t
 	t=$(mktemp -d /var/tmp/aj-ns.XXXXXX)
 	chmod 755 "$t"
-	ln -s "$AJ" "$t/bwrap"
-	AJB="$t/bwrap"
+	compat_setup "$t"
 
 	same "--disable-userns: nested user namespaces refused" "${BASE[@]}" "${P[@]}" --unshare-user \
 		--disable-userns /probe ids

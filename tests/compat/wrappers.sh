@@ -61,8 +61,7 @@ tests() {
 	fi
 	W=$(mktemp -d /var/tmp/aj-wrap.XXXXXX)
 	chmod 755 "$W"
-	ln -s "$AJ" "$W/bwrap"
-	AJB="$W/bwrap"
+	compat_setup "$W"
 	mkdir -p "$W/app/bin" "$W/project" "$W/state"
 	touch "$W/app/.ref"
 	printf '#!/bin/sh\necho "hello from $(id -un) in $PWD, runtime $XDG_RUNTIME_DIR"\nls -ld /run/user/* | cut -c1-10\n' \

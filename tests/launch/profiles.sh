@@ -150,12 +150,17 @@ check_profile() {
 	expect_eq "$name: host: secrets and hooks unchanged" \
 		"API_KEY=DECOY-top|#!/bin/sh|#!/bin/sh|#!/bin/sh" \
 		"$(cat "$PROJ/.env")|$(cat "$PROJ/.git/hooks/pre-commit")|$(cat "$PROJ/nested/.git/hooks/pre-commit")|$(cat "$PROJ/nested/.husky/pre-commit")"
-	expect_eq "$name: host: the commit landed" "agent" "$(git -C "$PROJ" log -1 --format=%s)"
+	expect_eq "$name: host: the commit landed" "agent" "$(hgit log -1 --format=%s)"
 	expect_eq "$name: host: no placeholder left behind" "" \
 		"$(cd "$PROJ" && ls -d .envrc .vscode .idea .mcp.json .claude .git/hooks/post-checkout 2>/dev/null | tr '\n' ' ')"
-	git -C "$PROJ" reset -q --hard HEAD~1
-	git -C "$PROJ" branch -q -D agent-branch
+	hgit reset -q --hard HEAD~1
+	hgit branch -q -D agent-branch
 	rm -f "$PROJ/agent-wrote"
+}
+
+# git on the host side; as root the project may belong to the test user.
+hgit() {
+	git -c safe.directory='*' -C "$PROJ" "$@"
 }
 
 tests() {
@@ -170,6 +175,11 @@ tests() {
 		tap_not_ok "setting up the fake home and project"
 		rm -rf "$t"
 		return
+	fi
+	# Root running an agent on a user's project: the sandbox runs as that
+	# user on the host (never as uid 0), so the project is the user's.
+	if [ "$AJ_MODE" = root ] && id "$AJ_TEST_USER" >/dev/null 2>&1; then
+		chown -R "$AJ_TEST_USER:" "$t"
 	fi
 	for name in $PROFILES; do
 		check_profile "$name"

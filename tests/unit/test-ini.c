@@ -2,6 +2,7 @@
 /* The INI reader refuses every line inih (Debian 12) would silently mangle. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agentjail/ini.h"
@@ -26,6 +27,22 @@ static int parse(const char *text, struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
 	return aj_ini_parse("t.ini", text, strlen(text), record, s);
+}
+
+/* The text is (pointer, length): nothing may be read past it (found by fuzz-ini). */
+TEST(text_without_a_final_nul_is_read_within_its_length)
+{
+	static const char text[] = "[s]\nkey = v\nabc";
+	char *exact = malloc(sizeof(text) - 1);
+	struct seen s = { { 0 } };
+
+	ASSERT_TRUE(exact != NULL);
+	memcpy(exact, text, sizeof(text) - 1);
+	EXPECT_EQ(aj_ini_parse("t.ini", exact, sizeof(text) - 1, record, &s), -EINVAL);
+	memcpy(exact, text, sizeof(text) - 1);
+	EXPECT_EQ(aj_ini_parse("t.ini", exact, sizeof(text) - 4, record, &s), 0);
+	EXPECT_STREQ(s.buf, "2:[s]key=v;");
+	free(exact);
 }
 
 TEST(keys_with_their_line_numbers)

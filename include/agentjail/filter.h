@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.0-or-later */
+/*
+ * The built-in seccomp filter: which system calls fail, built with
+ * libseccomp and exported as classic BPF before clone() (STYLE rule 21).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct aj_blob;
+
+/* What goes into the filter; every part is optional. */
+struct aj_filter_spec {
+	bool defaults;         /* the list of calls a coding agent never needs */
+	bool tty_injection;    /* ioctl TIOCSTI and TIOCLINUX, matched on the low 32 bits */
+	bool foreign_abi;      /* refuse i386/x32 calls wholesale (else filter them too) */
+	bool io_uring;         /* io_uring_* fail with ENOSYS */
+	bool nested_userns;    /* new user namespaces, setns and the mount calls fail */
+	char *const *allow;    /* names whose built-in rules are dropped */
+	size_t n_allow;
+	char *const *deny;     /* names that fail with EPERM */
+	size_t n_deny;
+};
+
+/* Does libseccomp know this system call name? */
+bool aj_filter_known_name(const char *name);
+
+/* Build the filter as BPF into ret (data malloc'd). Returns -errno; never prints. */
+int aj_filter_build(const struct aj_filter_spec *spec, struct aj_blob *ret);
+
+/* One line per rule ("ptrace EPERM", ...), for --explain and the docs. */
+void aj_filter_describe(const struct aj_filter_spec *spec, FILE *f);
