@@ -297,7 +297,10 @@ static int write_out(const struct learn *l, int out_fd, const struct aj_learn_ou
 	int r;
 
 	if (out_fd >= 0) {
-		if (ftruncate(out_fd, 0) < 0)
+		struct stat st;
+
+		/* A regular file is rewritten; /dev/stdout or a pipe is written to. */
+		if (fstat(out_fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(out_fd, 0) < 0))
 			return aj_err(-errno, "learn: writing '%s'", l->output);
 		f = fdopen(out_fd, "w");
 		if (!f) {

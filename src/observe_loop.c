@@ -25,6 +25,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +76,15 @@ struct rec {
 	char comm[16];
 };
 
+/* Process names by tid, read once: a direct-mapped cache (an exec forgets its slot). */
+#define COMM_SLOTS 256
+
 struct obs {
 	const struct aj_observe *o;
+	struct {
+		pid_t pid;
+		char comm[16];
+	} comms[COMM_SLOTS];
 	struct aj_strmap map; /* path -> index in recs */
 	struct rec *recs;
 	size_t n, cap;
@@ -140,7 +150,7 @@ static int base_dir(pid_t pid, int dirfd, char *buf, size_t size)
 	return 0;
 }
 
-static void comm_of(pid_t pid, char comm[16])
+static void read_comm(pid_t pid, char comm[16])
 {
 	char path[64], buf[32];
 	ssize_t n;
@@ -159,6 +169,17 @@ static void comm_of(pid_t pid, char comm[16])
 	buf[strcspn(buf, "\n")] = '\0';
 	buf[15] = '\0'; /* the kernel's TASK_COMM_LEN */
 	memcpy(comm, buf, strlen(buf) + 1);
+}
+
+static void comm_of(struct obs *s, pid_t pid, char comm[16])
+{
+	unsigned k = (unsigned)pid % COMM_SLOTS;
+
+	if (s->comms[k].pid != pid) {
+		read_comm(pid, s->comms[k].comm);
+		s->comms[k].pid = pid;
+	}
+	memcpy(comm, s->comms[k].comm, 16);
 }
 
 /* ---- the table ------------------------------------------------------------- */
@@ -198,7 +219,7 @@ static struct rec *lookup(struct obs *s, const char *path, pid_t pid, bool *ret_
 		s->dropped++;
 		return NULL;
 	}
-	comm_of(pid, r->comm);
+	comm_of(s, pid, r->comm);
 	*ret_new = true;
 	return r;
 }
@@ -461,8 +482,10 @@ static int handle(struct obs *s, const struct seccomp_notif *req)
 		return AT(-1, 0, AJ_ACC_WRITE | AJ_ACC_MAYBE_NEW);
 #endif
 	case SYS_execve:
+		s->comms[(unsigned)pid % COMM_SLOTS].pid = 0; /* a new name, if it works */
 		return AT(-1, 0, AJ_ACC_EXEC);
 	case SYS_execveat:
+		s->comms[(unsigned)pid % COMM_SLOTS].pid = 0;
 		return AT(0, 1, AJ_ACC_EXEC);
 #ifdef SYS_stat
 	case SYS_stat:
@@ -575,35 +598,68 @@ static int dump(struct obs *s, int fd)
 	return r;
 }
 
+/*
+ * The watcher: a thread that waits for the end (the kernel hangs the
+ * listener up when no process is left under the filter, or the monitor's
+ * SIGTERM arrives) and interrupts the main thread's blocking RECV until it
+ * has seen it.  A poll() for no event but the hang-up is not woken by each
+ * notification (the kernel's wake-up says EPOLLIN), so the main loop is one
+ * RECV and one SEND per call, with nothing between.
+ */
+struct watch {
+	pthread_t main;
+	int listener, signal_fd;
+	atomic_bool stop, done;
+};
+
+static void on_wake(int sig)
+{
+	(void)sig; /* only to interrupt a blocking ioctl */
+}
+
+static void *watcher(void *arg)
+{
+	struct watch *w = arg;
+	struct pollfd pfd[2] = { { .fd = w->listener, .events = 0 },
+				 { .fd = w->signal_fd, .events = POLLIN } };
+
+	while (poll(pfd, 2, -1) < 0 && errno == EINTR)
+		;
+	atomic_store(&w->stop, true);
+	/* Until the main thread is out: a signal sent just before it blocks is lost. */
+	while (!atomic_load(&w->done)) {
+		pthread_kill(w->main, SIGUSR1);
+		usleep(20000);
+	}
+	return NULL;
+}
+
 int aj_observe_serve(const struct aj_observe *o, int listener, int signal_fd)
 {
 	struct obs s = { .o = o, .root_fd = -EBADF };
+	struct watch w = { .main = pthread_self(), .listener = listener, .signal_fd = signal_fd };
+	struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: RECV returns EINTR */
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+	pthread_t t;
+	sigset_t set;
 	int code = 0;
 
 	/* Linux 6.6: the sandbox's thread hands its CPU straight to us. */
 	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = listener, .events = POLLIN },
-					 { .fd = signal_fd, .events = POLLIN } };
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 || pthread_sigmask(SIG_UNBLOCK, &set, NULL) != 0 ||
+	    pthread_create(&t, NULL, watcher, &w) != 0)
+		return 1;
+	while (!atomic_load(&w.stop)) {
 		struct seccomp_notif req;
 		struct seccomp_notif_resp resp;
 		int r;
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			code = 1;
-			break;
-		}
-		if (pfd[1].revents)
-			break; /* the monitor says the sandbox is gone */
-		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL) && !(pfd[0].revents & POLLIN))
-			break; /* no process left under the filter */
 		memset(&req, 0, sizeof(req));
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
-				continue; /* the caller went away before we looked */
+				continue; /* the end, or the caller went away before we looked */
 			code = 1;
 			break;
 		}
@@ -616,6 +672,8 @@ int aj_observe_serve(const struct aj_observe *o, int listener, int signal_fd)
 		/* ENOENT: the call was interrupted meanwhile; it comes again if restarted. */
 		(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	}
+	/* The watcher stops interrupting us; after an error it may still wait: we exit anyway. */
+	atomic_store(&w.done, true);
 	if (o->mode == AJ_OBSERVE_LEARN && o->result_fd >= 0 && dump(&s, o->result_fd) < 0)
 		code = 1;
 	aj_closep(&s.root_fd);
