@@ -568,8 +568,10 @@ static int reorder(struct ex *x)
 	if (!ops)
 		return aj_err(-ENOMEM, "Out of memory");
 	/* Matches come in readdir order: sorted, the plan reads the same every time. */
-	qsort(x->masks.v, x->masks.n, sizeof(*x->masks.v), op_dest_cmp);
-	qsort(x->protects.v, x->protects.n, sizeof(*x->protects.v), op_dest_cmp);
+	if (x->masks.n) /* qsort(NULL, 0) is undefined */
+		qsort(x->masks.v, x->masks.n, sizeof(*x->masks.v), op_dest_cmp);
+	if (x->protects.n)
+		qsort(x->protects.v, x->protects.n, sizeof(*x->protects.v), op_dest_cmp);
 	for (size_t i = 0; i < plan->n_ops; i++)
 		if (plan->ops[i].kind != AJ_OP_HIDE && plan->ops[i].kind != AJ_OP_MASK &&
 		    plan->ops[i].kind != AJ_OP_PROTECT)

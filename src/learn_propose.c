@@ -234,7 +234,11 @@ static void anchor_of(const struct aj_learn_input *in, const char *p, char *out,
 		if (s == buf)
 			break;
 	}
-	/* One component more than the wide ancestor ("/" counts as wide). */
+	/* One component more than the wide ancestor ("/" counts as wide); p itself when wide. */
+	if (best >= strlen(p)) {
+		snprintf(out, size, "%s", p);
+		return;
+	}
 	{
 		const char *next = strchr(p + best + 1, '/');
 		size_t n = next ? (size_t)(next - p) : strlen(p);
@@ -606,7 +610,8 @@ static void merge_same(struct ctx *c)
 {
 	size_t k = 0;
 
-	qsort(c->v, c->n, sizeof(*c->v), prop_cmp);
+	if (c->n) /* qsort(NULL, 0) is undefined */
+		qsort(c->v, c->n, sizeof(*c->v), prop_cmp);
 	for (size_t i = 0; i < c->n; i++) {
 		if (!c->v[i].path)
 			continue;
@@ -1133,7 +1138,8 @@ int aj_learn_propose(const struct aj_learn_input *in, struct aj_learn_out *out)
 		aj_learn_out_done(out);
 		return aj_err(-ENOMEM, "Out of memory");
 	}
-	qsort(c.v, c.n, sizeof(*c.v), prop_cmp);
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), prop_cmp);
 	out->props = c.v;
 	out->n_props = c.n;
 	return 0;

@@ -178,6 +178,12 @@ int aj_observe_start(struct aj_run *run)
 	if (keep_netlog(run) < 0)
 		return -EIO;
 	r = aj_observe_filter_build(&o->filter);
+	/* --verbose is no reason to refuse a run: say what is missing and go on. */
+	if (r < 0 && o->mode == AJ_OBSERVE_VERBOSE) {
+		aj_notice("observer: building the seccomp notify filter: %s: denied paths are not "
+			  "reported", strerror(-r));
+		return 0;
+	}
 	if (r < 0)
 		return aj_err(r, "observer: building the seccomp filter");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -238,6 +244,14 @@ int aj_observe_install(struct aj_run *run)
 	/* no_new_privs is set (launch.c), so no privilege is needed for this. */
 	listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 				SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (listener < 0 && o->mode == AJ_OBSERVE_VERBOSE) {
+		/* A kernel or container without notification: the observer sees EOF and ends. */
+		aj_notice("observer: loading the seccomp notify filter: %s: denied paths are not "
+			  "reported", strerror(errno));
+		aj_closep(&o->sock_child);
+		o->sock_child = -EBADF;
+		return 0;
+	}
 	if (listener < 0)
 		return aj_err(-errno, "observer: loading the seccomp notify filter");
 	memset(cbuf, 0, sizeof(cbuf));

@@ -54,7 +54,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	const struct scmp_arg_cmp no_empty3 = SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0);
 	const struct scmp_arg_cmp no_empty2 = SCMP_A2(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0);
 	const struct scmp_arg_cmp no_empty4 = SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0);
-	const struct scmp_arg_cmp has_path1 = SCMP_A1(SCMP_CMP_NE, 0);
+	const struct scmp_arg_cmp has_path1 = SCMP_A1(SCMP_CMP_NE, 0, 0);
 	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(always); i++)
