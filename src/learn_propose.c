@@ -706,21 +706,34 @@ static int walk_dir(struct walk *w, const char *dir, unsigned depth)
 }
 
 /* The longest common directory of the paths (each a file or a directory). */
+/*
+ * The longest common directory of the paths read (a directory that only had
+ * to exist does not widen it: `git` looks at a worktree's main checkout, but
+ * reads only its .git).
+ */
 static void common_dir(const struct ctx *c, const size_t *idx, size_t n, char *out, size_t size)
 {
-	snprintf(out, size, "%s", c->v[idx[0]].path);
-	if (c->v[idx[0]].kind != AJ_PROP_DIR) {
-		struct stat st;
+	bool first = true;
 
-		if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			char *s = strrchr(out, '/');
-
-			if (s && s != out)
-				*s = '\0';
-		}
-	}
-	for (size_t i = 1; i < n; i++) {
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
 		const char *p = c->v[idx[i]].path;
+
+		if (c->v[idx[i]].kind != AJ_PROP_RO)
+			continue;
+		if (first) {
+			struct stat st;
+
+			first = false;
+			snprintf(out, size, "%s", p);
+			if (stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				char *s = strrchr(out, '/');
+
+				if (s && s != out)
+					*s = '\0';
+			}
+			continue;
+		}
 
 		while (!aj_path_covers(out, p)) {
 			char *s = strrchr(out, '/');
@@ -750,6 +763,8 @@ static int narrow_group(struct ctx *c, const size_t *idx, size_t n, const char *
 		for (size_t i = 0; i < n; i++) {
 			struct aj_prop *p = &c->v[idx[i]];
 
+			if (!aj_path_covers(dir, p->path))
+				continue; /* a directory to make, outside: stays */
 			if (!merged.count || (!merged.pid && p->pid)) {
 				merged.pid = p->pid;
 				memcpy(merged.comm, p->comm, sizeof(merged.comm));
