@@ -341,7 +341,7 @@ int aj_learn_main(int argc, char **argv)
 	size_t n_recs = 0, n_net = 0;
 	unsigned long dropped = 0;
 	int r, code, verbose;
-	bool quiet = false;
+	bool quiet = false, created = false;
 
 	r = parse_args(&l, argc, argv);
 	if (r != 0) {
@@ -398,7 +398,11 @@ int aj_learn_main(int argc, char **argv)
 		return aj_err(-errno, "memfd_create"), 1;
 	/* Before the run, so a profile that cannot be written costs no run. */
 	if (l.output) {
-		out_fd = open(l.output, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+		out_fd = open(l.output, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			      0644);
+		created = out_fd >= 0;
+		if (out_fd < 0 && errno == EEXIST)
+			out_fd = open(l.output, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 		if (out_fd < 0)
 			return aj_err(-errno, "learn: -o '%s'", l.output), 1;
 	}
@@ -409,6 +413,13 @@ int aj_learn_main(int argc, char **argv)
 
 	if (aj_observe_read(o, &recs, &n_recs, &dropped) < 0)
 		return 1;
+	/* Nothing seen, not even the exec: the sandbox never ran the command (it said why). */
+	if (n_recs == 0 && code != 0) {
+		if (created)
+			(void)unlink(l.output);
+		aj_errx(-ECHILD, "learn: the command did not run: no profile written");
+		return code;
+	}
 	r = read_net(o->netlog_fd, &net, &n_net);
 	if (r < 0) {
 		aj_observe_recs_free(recs, n_recs);

@@ -527,6 +527,8 @@ static int classify(struct ctx *c, const char *path, const struct aj_observe_rec
 	if (aj_learn_base_provides(base, path, false) &&
 	    (!write || aj_learn_base_provides(base, path, true)))
 		return 0;
+	if (write && (why = aj_learn_base_protected(base, path)))
+		return skip(c, path, r, "not proposed: the base keeps it read-only (protect %s)", why);
 	exists = lstat(path, &st) == 0;
 	if (!exists && !write)
 		return 0; /* not there, in the base or on the host */

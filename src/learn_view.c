@@ -24,7 +24,8 @@
  *
  * Then the base's operations, in order, on top, except a tmpfs on the
  * home directory: the home is where an agent's tools and configuration
- * live, the point of learning.  The home and the project are shown again
+ * live, the point of learning.  The base's read-only directory binds become
+ * overlays of the same directories: a write there is thrown away too.  The home and the project are shown again
  * right after a tmpfs of the base above them (/var/tmp, /home).  The base's hide and mask
  * rules are expanded against this view (expand.c reads single-layer
  * overlays as the host), so what they hide stays hidden while learning.
@@ -306,6 +307,36 @@ static bool drops(const struct aj_op *op, const char *home)
 	return op->kind == AJ_OP_TMPFS && home && strcmp(op->dest, home) == 0;
 }
 
+/*
+ * A read-only directory bind of the base (/usr, /etc/ssl): writes there land
+ * in a throwaway layer too, so the run goes on as far as it would and the
+ * write is seen.  The same directory, as an overlay.  Returns 1 when the op
+ * goes (a -try source that is missing), else 0.
+ */
+static int throwaway_bind(struct aj_op *op)
+{
+	_cleanup_free_ char *real = NULL;
+	struct stat st;
+
+	if (op->kind != AJ_OP_BIND || !(op->flags & AJ_OPF_RO) || (op->flags & AJ_OPF_SOCKET))
+		return 0;
+	real = realpath(op->src, NULL);
+	if (!real)
+		return (op->flags & AJ_OPF_TRY) && errno == ENOENT ? 1 : 0; /* mount.c says why */
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* a file stays a read-only bind */
+	op->layers = calloc(2, sizeof(char *));
+	if (!op->layers)
+		return -ENOMEM;
+	op->layers[0] = TAKE_PTR(real);
+	op->n_layers = 1;
+	free(op->src);
+	op->src = NULL;
+	op->kind = AJ_OP_OVERLAY;
+	op->flags = AJ_OPF_TMP_OVERLAY | AJ_OPF_RO_FALLBACK;
+	return 0;
+}
+
 /* The last tmpfs of the base covering dir, as an index into plan->ops, or -1. */
 static ssize_t tmpfs_over(const struct aj_plan *plan, const char *dir, const char *home)
 {
@@ -351,7 +382,14 @@ int aj_learn_view_apply(struct aj_plan *plan, const struct aj_vars *vars)
 			ops[k++] = v.ops[i];
 		v.n_ops = 0;
 		for (size_t i = 0; i < plan->n_ops && r >= 0; i++) {
-			if (drops(&plan->ops[i], vars->home)) {
+			int t = drops(&plan->ops[i], vars->home) ? 1 : throwaway_bind(&plan->ops[i]);
+
+			if (t < 0) {
+				r = aj_err(-ENOMEM, "Out of memory");
+				ops[k++] = plan->ops[i]; /* freed with the plan */
+				continue;
+			}
+			if (t > 0) {
 				op_free(&plan->ops[i]);
 				continue;
 			}

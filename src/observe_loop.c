@@ -55,6 +55,13 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "the observer decodes system calls of x86_64 and aarch64 only"
+#endif
 #ifndef __O_TMPFILE
 #define __O_TMPFILE 020000000
 #endif
@@ -461,8 +468,8 @@ static int handle(struct obs *s, const struct seccomp_notif *req)
 	pid_t pid = (pid_t)req->pid;
 	int r;
 
-	if (req->data.arch != AUDIT_ARCH_X86_64 && req->data.arch != AUDIT_ARCH_AARCH64)
-		return 0;
+	if (req->data.arch != NATIVE_ARCH)
+		return 0; /* the filter watches the native ABI only */
 	switch (req->data.nr) {
 #ifdef SYS_open
 	case SYS_open:

@@ -161,6 +161,17 @@ tests() {
 		"^agentjail: learn: -o '/nonexistent/x.ini': No such file or directory$" \
 		"$AJ" learn --profile "$BASE_INI" -o /nonexistent/x.ini -- sh -c 'echo ran >&2'
 	expect_no_match "learn: ... (the command did not run)" "^ran$" "$ERR"
+	expect_fail "learn: a sandbox that cannot be set up writes no profile" \
+		"^agentjail: learn: the command did not run: no profile written$" \
+		"$AJ" learn --profile "$BASE_INI" -o "$D/failed.ini" --bind /nonexistent /x -- true
+	if [ ! -e "$D/failed.ini" ]; then
+		tap_ok "learn: ... (and leaves no empty file behind)"
+	else
+		tap_not_ok "learn: ... (and leaves no empty file behind)" "$(ls -l "$D/failed.ini")"
+	fi
+	echo "; kept" >"$D/kept.ini"
+	run "$AJ" learn --profile "$BASE_INI" -o "$D/kept.ini" --bind /nonexistent /x -- true
+	expect_eq "learn: ... nor empties an existing one" "; kept" "$(cat "$D/kept.ini")"
 
 	# ---- --verbose on a normal run ----
 	run in_proj "$AJ" --profile "$BASE_INI" "${root_opts[@]}" --verbose -- sh -c \

@@ -100,13 +100,15 @@ static const char base_text[] = "[filesystem]\n"
 				"mask = **/.env*\n"
 				"mask = **/*.pem\n";
 
-static void setup(void)
+static void setup_with(const char *text)
 {
 	struct aj_parser p;
 
-	snprintf(root, sizeof(root), "/tmp/aj-learn-unit.XXXXXX");
-	if (!mkdtemp(root))
-		abort();
+	if (!root[0]) {
+		snprintf(root, sizeof(root), "/tmp/aj-learn-unit.XXXXXX");
+		if (!mkdtemp(root))
+			abort();
+	}
 	mk("home", NULL);
 	mk("proj/src/main.c", "int main;\n");
 	front = (struct aj_front){ 0 };
@@ -116,13 +118,18 @@ static void setup(void)
 	if (!plan || aj_parser_init(&p, plan, false) < 0)
 		abort();
 	p.front = &front;
-	if (aj_profile_apply_text(&p, "/t/base.ini", base_text, strlen(base_text)) < 0)
+	if (aj_profile_apply_text(&p, "/t/base.ini", text, strlen(text)) < 0)
 		abort();
 	aj_parser_done(&p);
 	base = aj_learn_base_new(&front.vars);
 	if (!base || aj_learn_base_add_rules(base, plan) < 0 || aj_expand_plan(plan, &front) < 0 ||
 	    aj_learn_base_add_views(base, plan) < 0)
 		abort();
+}
+
+static void setup(void)
+{
+	setup_with(base_text);
 }
 
 static void teardown(void)
@@ -386,6 +393,26 @@ TEST(the_project_is_one_line)
 	EXPECT_TRUE(find(&out, AJ_PROP_RW, at("proj")) != NULL);
 	EXPECT_EQ(count(&out, AJ_PROP_RO) + count(&out, AJ_PROP_RW), 1);
 	EXPECT_TRUE(!find(&out, AJ_PROP_RW, at("proj"))->review);
+	aj_learn_out_done(&out);
+	teardown();
+}
+
+TEST(what_the_base_protects_is_never_made_writable)
+{
+	static const char text[] = "[filesystem]\nbind = ${PROJECT}\nprotect = hooks/\n";
+	struct aj_observe_rec r[2];
+	struct aj_learn_out out;
+
+	snprintf(root, sizeof(root), "/tmp/aj-learn-unit.XXXXXX");
+	if (!mkdtemp(root))
+		abort();
+	mk("proj/hooks/pre-commit", "#!/bin/sh\n");
+	setup_with(text);
+	r[0] = rec("proj/hooks/pre-commit", AJ_ACC_WRITE);
+	r[1] = rec("proj/src/main.c", AJ_ACC_WRITE);
+	ASSERT_EQ(propose(r, 2, false, &out), 0);
+	EXPECT_EQ(count(&out, AJ_PROP_RW) + count(&out, AJ_PROP_RO), 0);
+	EXPECT_TRUE(find(&out, AJ_PROP_SKIPPED, at("proj/hooks/pre-commit")) != NULL);
 	aj_learn_out_done(&out);
 	teardown();
 }
