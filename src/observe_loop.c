@@ -74,8 +74,7 @@ enum {
 };
 
 struct rec {
-	size_t key;           /* index of the path in the map's keys: see path_of() */
-	char *path;
+	const char *path;     /* the map's key */
 	unsigned acc;
 	unsigned state;
 	unsigned long count;
@@ -220,12 +219,8 @@ static struct rec *lookup(struct obs *s, const char *path, pid_t pid, bool *ret_
 		return NULL;
 	}
 	r = &s->recs[s->n++];
-	*r = (struct rec){ .pid = pid };
-	if (!(r->path = strdup(path))) {
-		s->n--;
-		s->dropped++;
-		return NULL;
-	}
+	/* The map keeps the path: one copy for both. */
+	*r = (struct rec){ .pid = pid, .path = aj_strmap_key(&s->map, path, len) };
 	comm_of(s, pid, r->comm);
 	*ret_new = true;
 	return r;

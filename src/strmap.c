@@ -41,6 +41,11 @@ bool aj_strmap_get(const struct aj_strmap *m, const char *key, size_t len, size_
 	return true;
 }
 
+const char *aj_strmap_key(const struct aj_strmap *m, const char *key, size_t len)
+{
+	return m->cap ? m->keys[slot_of(m, key, len)] : NULL;
+}
+
 static int grow(struct aj_strmap *m)
 {
 	struct aj_strmap n = { .cap = m->cap ? m->cap * 2 : 64 };

@@ -16,6 +16,8 @@ struct aj_strmap {
 
 /* The value of key (len bytes), if present. */
 bool aj_strmap_get(const struct aj_strmap *m, const char *key, size_t len, size_t *ret_val);
+/* The map's own copy of key (valid until the map is done), or NULL. */
+const char *aj_strmap_key(const struct aj_strmap *m, const char *key, size_t len);
 /*
  * Add key with val unless present; *ret_added says which.  Returns 0, or
  * -ENOMEM (the map is unchanged).
