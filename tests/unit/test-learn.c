@@ -232,6 +232,48 @@ TEST(the_base_rules_become_secret_patterns_anywhere)
 	teardown();
 }
 
+TEST(the_shipped_base_s_lists_are_the_secrets)
+{
+	const char *srcdir = getenv("AJ_SRCDIR");
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	static const char *const secrets[] = {
+		"home/.ssh/id_ed25519", "home/.gnupg/private-keys-v1.d/k.key", "home/.aws/credentials",
+		"home/.kube/config", "home/.docker/config.json", "home/.netrc", "home/.git-credentials",
+		"home/.password-store/mail.gpg", "home/.local/share/keyrings/login.keyring",
+		"home/.mozilla/firefox/p/cookies.sqlite", "home/.config/google-chrome/Default/Cookies",
+		"home/.config/gh/hosts.yml", "home/.config/gcloud/credentials.db",
+		"home/code/app/.env.local", "home/.npmrc", "home/.pypirc", "opt/site/tls.key",
+		"srv/x/credentials.json", "home/infra/prod.tfvars",
+	};
+	static const char *const fine[] = {
+		"home/.bashrc", "home/.config/tool/config.toml", "home/.cargo/bin/cargo",
+		"home/code/app/src/main.rs", "home/.local/share/fonts/a.ttf",
+	};
+
+	if (!srcdir)
+		SKIP("AJ_SRCDIR is not set");
+	snprintf(path, sizeof(path), "%s/profiles/base.ini", srcdir);
+	ASSERT_EQ(aj_ini_read_file(path, &text, &len), 0);
+	setup_with(text);
+	free(text);
+	for (size_t i = 0; i < ELEMENTSOF(secrets); i++)
+		if (!aj_learn_base_secret(base, at(secrets[i]), false)) {
+			printf("#   not a secret: %s\n", secrets[i]);
+			tap_failed = 1;
+		}
+	/* Another user's home, the same names. */
+	EXPECT_TRUE(aj_learn_base_secret(base, "/home/bob/.ssh/id_rsa", false) != NULL);
+	EXPECT_TRUE(aj_learn_base_secret(base, "/home/bob/.gnupg", true) != NULL);
+	for (size_t i = 0; i < ELEMENTSOF(fine); i++)
+		if (aj_learn_base_secret(base, at(fine[i]), false)) {
+			printf("#   a secret?: %s (%s)\n", fine[i], aj_learn_base_secret(base, at(fine[i]), false));
+			tap_failed = 1;
+		}
+	teardown();
+}
+
 /* ---- proposals -------------------------------------------------------------- */
 
 TEST(reads_writes_and_the_base_s_own)
