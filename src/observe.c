@@ -36,6 +36,10 @@
 #include "agentjail/plan.h"
 #include "cleanup.h"
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 struct aj_observe *aj_observe_new(enum aj_observe_mode mode)
 {
 	struct aj_observe *o = calloc(1, sizeof(*o));
@@ -241,9 +245,18 @@ int aj_observe_install(struct aj_run *run)
 		return 0;
 	prog = (struct sock_fprog){ .len = (unsigned short)(o->filter.size / 8),
 				    .filter = o->filter.data };
-	/* no_new_privs is set (launch.c), so no privilege is needed for this. */
+	/*
+	 * no_new_privs is set (launch.c), so no privilege is needed for this.
+	 * WAIT_KILLABLE_RECV (Linux 5.19): once the observer has the call, only
+	 * a fatal signal interrupts the wait, so an open() or stat() never
+	 * fails with EINTR where it would not have without the observer.
+	 */
 	listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+				SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+				&prog);
+	if (listener < 0 && errno == EINVAL)
+		listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+					SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	if (listener < 0 && o->mode == AJ_OBSERVE_VERBOSE) {
 		/* A kernel or container without notification: the observer sees EOF and ends. */
 		aj_notice("observer: loading the seccomp notify filter: %s: denied paths are not "
