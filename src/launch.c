@@ -38,6 +38,7 @@
 #include "agentjail/mount.h"
 #include "agentjail/net.h"
 #include "agentjail/plan.h"
+#include "agentjail/reap.h"
 #include "agentjail/proxy.h"
 #include "agentjail/seccomp.h"
 #include "agentjail/status.h"
@@ -52,6 +53,9 @@ static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
 			return true;
 	return false;
 }
+
+/* Provided by the sanitizer runtime in -Db_sanitize builds, absent otherwise. */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
 
 /* ---- decisions before clone() ------------------------------------------- */
 
@@ -114,9 +118,9 @@ static int prepare(struct aj_run *run)
 	run->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (run->proc_fd < 0)
 		return aj_err(-errno, "Can't open /proc");
-	/* The reaper executes us again from inside, where the binary need not be. */
+	/* The reaper executes agentjail-reaper from inside, where it need not be. */
 	if (run->reaper && !plan->hardened)
-		run->self_exe_fd = openat(run->proc_fd, "self/exe", O_PATH | O_CLOEXEC);
+		run->reaper_exe_fd = aj_reaper_open_program();
 	run->cwd = getcwd(NULL, 0); /* NULL when deleted: then $HOME, then / */
 	if (isatty(STDOUT_FILENO)) {
 		const char *t = ttyname(STDOUT_FILENO);
@@ -415,7 +419,7 @@ static _Noreturn void child_main(struct aj_run *run)
 		 * A reaper that executes agentjail again is dumpable until it says
 		 * otherwise (reaper.c); the command waits for that word.
 		 */
-		if (run->self_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
+		if (run->reaper_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
 			aj_err(-errno, "pipe");
 			_exit(1);
 		}
@@ -490,7 +494,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	_cleanup_(run_done) struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
-		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .self_exe_fd = -EBADF, .ready_wr = -EBADF,
+		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .reaper_exe_fd = -EBADF, .ready_wr = -EBADF,
 		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
 		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .wstatus = -1,
 	};
@@ -515,6 +519,12 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	sigprocmask(SIG_BLOCK, &set, &run.oldmask);
 
 	/* Join what the caller handed us; the child is then born inside. */
+	if (plan->userns_fd >= 0 && __lsan_do_leak_check)
+		/*
+		 * LeakSanitizer's exit-time check cannot stop the world from inside
+		 * a joined user namespace and spins; check now, in sanitizer builds.
+		 */
+		__lsan_do_leak_check();
 	if (plan->userns_fd >= 0 && setns(plan->userns_fd, CLONE_NEWUSER) < 0) {
 		if (errno == EINVAL)
 			aj_errx(-EINVAL, "Joining the specified user namespace failed, it might not be a "
