@@ -346,10 +346,17 @@ static int stage_session(struct aj_run *run)
 	return 0;
 }
 
-/* Inherited by the reaper, and by the command until its exec: /proc/1 gives nothing. */
+/*
+ * Inherited by the command until its exec: its /proc entry gives nothing.
+ * With a reaper the fork below sets it instead, on each side at its time:
+ * the caller may read child-pid from --info-fd and join /proc/PID/ns at
+ * once (as with bwrap), so pid 1 stays open to its owner until it has
+ * become agentjail-reaper, whose memory belongs to the sandbox's namespace.
+ */
 static int stage_not_dumpable(struct aj_run *run)
 {
-	(void)run;
+	if (run->reaper)
+		return 0;
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
 	return 0;
@@ -362,8 +369,10 @@ static int stage_not_dumpable(struct aj_run *run)
  * inner user namespace; a root caller leaves host uid 0 before touching any
  * host path, so the setup reaches only what the mapped uid may; Landlock
  * needs the final paths, so it follows the mounts; the process stops being
- * dumpable once nothing writes /proc/self any more; seccomp is installed
- * last, just before exec (exec.c), so the setup itself is never filtered.
+ * dumpable once nothing writes /proc/self any more; the seccomp filter is
+ * built first, by this child (libseccomp's pages stay out of the monitor,
+ * which waits all along), and installed last, just before exec (exec.c), so
+ * the setup itself is never filtered.
  * The monitor's own files are closed before anything else.  The pid
  * namespace's pid_max is written through the host's /proc, before the
  * mounts hide it; the rlimits come after the mounts (which they must not
@@ -377,6 +386,7 @@ static const struct aj_stage {
 } child_stages[] = {
 	{ "monitor's files", stage_monitor_fds },
 	{ "wait for the id maps", stage_wait_go },
+	{ "seccomp filter", aj_walls_build_filter },
 	{ "host identity", aj_userns_switch_ids },
 	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
@@ -416,10 +426,10 @@ static _Noreturn void child_main(struct aj_run *run)
 		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
 			_exit(1);
 		/*
-		 * A reaper that executes agentjail again is dumpable until it says
-		 * otherwise (reaper.c); the command waits for that word.
+		 * The reaper is dumpable until it says otherwise (reaper.c); the
+		 * command waits for that word, so it never finds pid 1 open.
 		 */
-		if (run->reaper_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
+		if (pipe2(ready, O_CLOEXEC) < 0) {
 			aj_err(-errno, "pipe");
 			_exit(1);
 		}
@@ -437,11 +447,15 @@ static _Noreturn void child_main(struct aj_run *run)
 			aj_reaper(run, pid, lock_fds);
 		}
 		(void)close(run->status_wr);
+		if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+			aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
+			_exit(1);
+		}
 		if (ready[0] >= 0) {
 			char b;
 
 			(void)close(ready[1]);
-			/* A byte, or EOF when the reaper stayed as it was: both are fine. */
+			/* A byte, or EOF from a reaper that stayed forked (or died, ending it all). */
 			while (read(ready[0], &b, 1) < 0 && errno == EINTR)
 				;
 			(void)close(ready[0]);

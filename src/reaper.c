@@ -76,7 +76,6 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 	free(TAKE_PTR(keep)); /* the paths below end in exec or _exit(): no cleanup runs */
 	if (aj_caps_drop_all() < 0)
 		_exit(1);
-	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (aj_seccomp_install(plan) < 0)
@@ -100,7 +99,13 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 			(void)aj_set_cloexec(lock_fds[i], false);
 		(void)execveat(run->reaper_exe_fd, "", argv, (char *[]){ NULL }, AT_EMPTY_PATH);
 	}
-	/* Not dumpable already: the command may go on (EOF tells it). */
+	/*
+	 * Dumpable until here, so that the owner can join /proc/PID/ns while
+	 * the exec above happens; the command waits on ready_wr meanwhile.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		_exit(1);
+	/* Now the command may go on (EOF tells it). */
 	if (run->ready_wr >= 0)
 		(void)close(run->ready_wr);
 	sfd = aj_reap_signalfd();
