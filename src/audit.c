@@ -29,6 +29,7 @@
 #include "agentjail/log.h"
 #include "agentjail/options.h"
 #include "agentjail/plan.h"
+#include "agentjail/reap.h"
 #include "agentjail/sha256.h"
 #include "cleanup.h"
 #include "config.h"

@@ -280,9 +280,9 @@ int aj_landlock_apply(struct aj_run *run)
 	if (ruleset < 0)
 		return aj_err(-errno, "landlock: create ruleset (ABI %d)", abi);
 	r = add_plan_rules(ruleset, run->plan, attr.handled_access_fs);
-	/* The reaper executes agentjail again (reaper.c), from outside the plan's paths. */
-	if (r >= 0 && run->self_exe_fd >= 0 &&
-	    (r = add_rule(ruleset, run->self_exe_fd,
+	/* The reaper executes agentjail-reaper (reaper.c), from outside the plan's paths. */
+	if (r >= 0 && run->reaper_exe_fd >= 0 &&
+	    (r = add_rule(ruleset, run->reaper_exe_fd,
 			  (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE) &
 				  attr.handled_access_fs)) < 0)
 		r = aj_err(r, "landlock: rule for the reaper's program");

@@ -39,6 +39,7 @@
 #include "agentjail/net.h"
 #include "agentjail/observe.h"
 #include "agentjail/plan.h"
+#include "agentjail/reap.h"
 #include "agentjail/proxy.h"
 #include "agentjail/seccomp.h"
 #include "agentjail/status.h"
@@ -53,6 +54,9 @@ static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
 			return true;
 	return false;
 }
+
+/* Provided by the sanitizer runtime in -Db_sanitize builds, absent otherwise. */
+extern void __lsan_do_leak_check(void) __attribute__((weak));
 
 /* ---- decisions before clone() ------------------------------------------- */
 
@@ -115,9 +119,9 @@ static int prepare(struct aj_run *run)
 	run->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (run->proc_fd < 0)
 		return aj_err(-errno, "Can't open /proc");
-	/* The reaper executes us again from inside, where the binary need not be. */
+	/* The reaper executes agentjail-reaper from inside, where it need not be. */
 	if (run->reaper && !plan->hardened)
-		run->self_exe_fd = openat(run->proc_fd, "self/exe", O_PATH | O_CLOEXEC);
+		run->reaper_exe_fd = aj_reaper_open_program();
 	run->cwd = getcwd(NULL, 0); /* NULL when deleted: then $HOME, then / */
 	if (isatty(STDOUT_FILENO)) {
 		const char *t = ttyname(STDOUT_FILENO);
@@ -344,10 +348,17 @@ static int stage_session(struct aj_run *run)
 	return 0;
 }
 
-/* Inherited by the reaper, and by the command until its exec: /proc/1 gives nothing. */
+/*
+ * Inherited by the command until its exec: its /proc entry gives nothing.
+ * With a reaper the fork below sets it instead, on each side at its time:
+ * the caller may read child-pid from --info-fd and join /proc/PID/ns at
+ * once (as with bwrap), so pid 1 stays open to its owner until it has
+ * become agentjail-reaper, whose memory belongs to the sandbox's namespace.
+ */
 static int stage_not_dumpable(struct aj_run *run)
 {
-	(void)run;
+	if (run->reaper)
+		return 0;
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
 	return 0;
@@ -360,8 +371,10 @@ static int stage_not_dumpable(struct aj_run *run)
  * inner user namespace; a root caller leaves host uid 0 before touching any
  * host path, so the setup reaches only what the mapped uid may; Landlock
  * needs the final paths, so it follows the mounts; the process stops being
- * dumpable once nothing writes /proc/self any more; seccomp is installed
- * last, just before exec (exec.c), so the setup itself is never filtered.
+ * dumpable once nothing writes /proc/self any more; the seccomp filter is
+ * built first, by this child (libseccomp's pages stay out of the monitor,
+ * which waits all along), and installed last, just before exec (exec.c), so
+ * the setup itself is never filtered.
  * The monitor's own files are closed before anything else.  The pid
  * namespace's pid_max is written through the host's /proc, before the
  * mounts hide it; the rlimits come after the mounts (which they must not
@@ -375,6 +388,7 @@ static const struct aj_stage {
 } child_stages[] = {
 	{ "monitor's files", stage_monitor_fds },
 	{ "wait for the id maps", stage_wait_go },
+	{ "seccomp filter", aj_walls_build_filter },
 	{ "host identity", aj_userns_switch_ids },
 	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
@@ -414,10 +428,10 @@ static _Noreturn void child_main(struct aj_run *run)
 		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
 			_exit(1);
 		/*
-		 * A reaper that executes agentjail again is dumpable until it says
-		 * otherwise (reaper.c); the command waits for that word.
+		 * The reaper is dumpable until it says otherwise (reaper.c); the
+		 * command waits for that word, so it never finds pid 1 open.
 		 */
-		if (run->self_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
+		if (pipe2(ready, O_CLOEXEC) < 0) {
 			aj_err(-errno, "pipe");
 			_exit(1);
 		}
@@ -435,11 +449,15 @@ static _Noreturn void child_main(struct aj_run *run)
 			aj_reaper(run, pid, lock_fds);
 		}
 		(void)close(run->status_wr);
+		if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+			aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
+			_exit(1);
+		}
 		if (ready[0] >= 0) {
 			char b;
 
 			(void)close(ready[1]);
-			/* A byte, or EOF when the reaper stayed as it was: both are fine. */
+			/* A byte, or EOF from a reaper that stayed forked (or died, ending it all). */
 			while (read(ready[0], &b, 1) < 0 && errno == EINTR)
 				;
 			(void)close(ready[0]);
@@ -493,7 +511,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	_cleanup_(run_done) struct aj_run run = {
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
-		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .self_exe_fd = -EBADF, .ready_wr = -EBADF,
+		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .reaper_exe_fd = -EBADF, .ready_wr = -EBADF,
 		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
 		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .wstatus = -1,
 	};
@@ -521,6 +539,12 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	sigprocmask(SIG_BLOCK, &set, &run.oldmask);
 
 	/* Join what the caller handed us; the child is then born inside. */
+	if (plan->userns_fd >= 0 && __lsan_do_leak_check)
+		/*
+		 * LeakSanitizer's exit-time check cannot stop the world from inside
+		 * a joined user namespace and spins; check now, in sanitizer builds.
+		 */
+		__lsan_do_leak_check();
 	if (plan->userns_fd >= 0 && setns(plan->userns_fd, CLONE_NEWUSER) < 0) {
 		if (errno == EINVAL)
 			aj_errx(-EINVAL, "Joining the specified user namespace failed, it might not be a "

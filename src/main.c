@@ -81,9 +81,6 @@ int main(int argc, char **argv)
 	int r, next;
 
 	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
-	/* The sandbox's pid 1, executed again by a launch (reaper.c). */
-	if (argc >= 2 && strcmp(argv[1], AJ_REAPER_ARG) == 0)
-		return aj_reaper_main(argc, argv);
 	if (!bwrap && argc >= 2 && strcmp(argv[1], "audit") == 0)
 		return aj_audit_main(argc - 1, argv + 1); /* `agentjail -- audit` runs a command "audit" */
 	if (!bwrap && argc >= 2 && strcmp(argv[1], "learn") == 0)

@@ -14,28 +14,9 @@
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
 #include "agentjail/plan.h"
+#include "agentjail/reap.h"
 #include "agentjail/status.h"
 #include "cleanup.h"
-
-/* Signals passed on to the command when sent to agentjail. */
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-void aj_signal_set(sigset_t *set)
-{
-	sigemptyset(set);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaddset(set, forwarded[i]);
-	sigaddset(set, SIGCHLD);
-}
-
-int aj_exit_code(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return 255;
-}
 
 /* Read the command's wait status from the reaper, if it has sent one. */
 static bool read_status(struct aj_run *run, int *ret_wstatus)

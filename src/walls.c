@@ -106,8 +106,6 @@ int aj_walls_prepare(struct aj_run *run)
 {
 	struct aj_plan *plan = run->plan;
 	struct aj_walls w;
-	int r;
-
 	aj_walls_resolve(plan, run->privileged, &w);
 	run->map_uid = run->host_uid;
 	run->map_gid = run->host_gid;
@@ -134,11 +132,28 @@ int aj_walls_prepare(struct aj_run *run)
 			aj_debug("Landlock not used: kernel ABI %d", abi);
 	}
 
-	if (w.filter && !plan->filter.data) {
-		r = aj_filter_build(&w.spec, &plan->filter);
-		if (r < 0)
-			return aj_err(r, "building the seccomp filter");
-	}
+	/* The filter itself is built by the setup child (aj_walls_build_filter). */
+	return 0;
+}
+
+/*
+ * In the setup child, before anything of the sandbox exists: libseccomp's
+ * work (and its pages) stays out of the monitor, which waits all along the
+ * command's run and should stay small.  The reaper and the command inherit
+ * the program and load it last (seccomp.c).
+ */
+int aj_walls_build_filter(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	struct aj_walls w;
+	int r;
+
+	aj_walls_resolve(plan, run->privileged, &w); /* the same answer as before clone() */
+	if (!w.filter || plan->filter.data)
+		return 0;
+	r = aj_filter_build(&w.spec, &plan->filter);
+	if (r < 0)
+		return aj_err(r, "building the seccomp filter");
 	return 0;
 }
 

@@ -108,6 +108,10 @@ _aj_stage() {
 	chmod 755 "$d"
 	mkdir "$d/bin" "$d/tests"
 	cp "$AJ" "$d/bin/agentjail"
+	# The reaper program agentjail finds next to itself (reaper.c).
+	if [ -x "$(dirname "$AJ")/agentjail-reaper" ]; then
+		cp "$(dirname "$AJ")/agentjail-reaper" "$d/bin/"
+	fi
 	cp "$PROBE" "$d/bin/aj-probe"
 	if [ -n "${AGENTJAIL_TEST:-}" ]; then
 		cp "$AGENTJAIL_TEST" "$d/bin/agentjail-test"

@@ -28,7 +28,7 @@ struct aj_run {
 	bool new_procfs;        /* --proc mounts a new instance (pid namespace is ours) */
 	bool reaper;            /* a process stays between pid 1 / the monitor and the command */
 	int proc_fd;            /* O_PATH of the host's /proc, opened before clone() */
-	int self_exe_fd;        /* O_PATH of our own binary, for the reaper's exec */
+	int reaper_exe_fd;      /* O_PATH of agentjail-reaper, for the reaper's exec */
 	int ready_wr;           /* the reaper's word to the command: no longer dumpable */
 	char *cwd;              /* caller's cwd, tried inside when --chdir is absent */
 	char *tty;              /* host path of our stdout tty for /dev/console, or NULL */
@@ -69,10 +69,6 @@ struct aj_run {
 /* Run the plan; returns the exit status for main() (command's, or 1). */
 int aj_launch(struct aj_plan *plan, bool bwrap);
 
-/* monitor.c: the signals passed on to the command, plus SIGCHLD. */
-void aj_signal_set(sigset_t *set);
-/* monitor.c: a wait status as an exit code: n, or 128 + signal. */
-int aj_exit_code(int wstatus);
 /* monitor.c: wait for the command, pass signals on; returns its exit code. */
 int aj_monitor(struct aj_run *run);
 
@@ -80,9 +76,8 @@ int aj_monitor(struct aj_run *run);
 int aj_reaper_take_locks(const struct aj_plan *plan, int *fds);
 /* reaper.c: become the reaper of command (agentjail executed again, see there). */
 _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds);
-/* reaper.c: main() of "agentjail --internal-reaper PID STATUS-FD DIE-WITH-PARENT READY-FD". */
-#define AJ_REAPER_ARG "--internal-reaper"
-int aj_reaper_main(int argc, char **argv);
+/* reaper.c: open the agentjail-reaper program (-EBADF when there is none). */
+int aj_reaper_open_program(void);
 
 /* exec.c: --chdir, else the caller's cwd, else $HOME, else /; sets PWD. Logs. */
 int aj_exec_choose_cwd(struct aj_run *run);

@@ -48,6 +48,8 @@ void aj_walls_resolve(const struct aj_plan *plan, bool privileged, struct aj_wal
 
 /* Before clone(): identity, tmpfs size, Landlock ABI, the filter as BPF. Logs. */
 int aj_walls_prepare(struct aj_run *run);
+/* In the setup child: build the seccomp filter aj_walls_prepare() chose. Logs. */
+int aj_walls_build_filter(struct aj_run *run);
 
 /* The walls in plain words (for --explain). */
 void aj_walls_describe(const struct aj_plan *plan, FILE *f);

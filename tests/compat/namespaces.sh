@@ -14,7 +14,7 @@ scenario_join() {
 	local tool=$1 fifo pid out
 	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
 	mkfifo "$fifo"
-	"$tool" "${BASE[@]}" "${P[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 3 \
+	"$tool" "${BASE[@]}" "${P[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 \
 		3>"$fifo" &
 	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
 	rm -f "$fifo"
@@ -23,7 +23,7 @@ scenario_join() {
 	echo "exit=${PIPESTATUS[0]}"
 	"$tool" "${BASE[@]}" --userns 5 --uid 4321 /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
 	"$tool" "${BASE[@]}" --userns 5 --unshare-user /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
-	kill "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null # pid 1: the whole sandbox goes
 	wait
 }
 
@@ -31,16 +31,33 @@ scenario_userns2() {
 	local tool=$1 fifo pid
 	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
 	mkfifo "$fifo"
-	"$tool" "${BASE[@]}" --unshare-user --info-fd 3 /probe sleep 3 3>"$fifo" &
+	"$tool" "${BASE[@]}" --unshare-user --info-fd 3 /probe sleep 60 3>"$fifo" &
 	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
 	rm -f "$fifo"
 	# The current namespace is not a descendant of the sandbox's: refused.
 	"$tool" "${BASE[@]}" --userns2 5 /probe exit 0 5<"/proc/$pid/ns/user" 2>&1
 	echo "exit=$?"
-	kill "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null # pid 1: the whole sandbox goes
 	wait
 }
 
+# join_at_once N: how many of N runs refused to open /proc/<child-pid>/ns/user
+# the moment --info-fd named the pid (bwrap's callers do exactly that).
+join_at_once() {
+	local n=$1 bad=0 fifo pid i
+	for ((i = 0; i < n; i++)); do
+		fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
+		mkfifo "$fifo"
+		"$AJB" "${BASE[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 3>"$fifo" &
+		pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
+		rm -f "$fifo"
+		{ exec 5<"/proc/$pid/ns/user"; } 2>/dev/null || bad=$((bad + 1))
+		exec 5<&-
+		kill -KILL "$pid" 2>/dev/null
+		wait
+	done
+	echo "$bad"
+}
 
 tests() {
 	if [ -z "$BWRAP" ] || [ ! -x "$BWRAP" ]; then
@@ -68,6 +85,8 @@ tests() {
 	same "--userns-block-fd needs --unshare-user" "${BASE[@]}" --userns-block-fd 0 --info-fd 1 /probe
 	same "--userns with --unshare-user" "${BASE[@]}" --userns 0 --unshare-user /probe
 	both "--userns and --pidns join a running sandbox" scenario_join
+	expect_eq "child-pid's namespaces can be joined as soon as --info-fd names it" 0 \
+		"$(join_at_once 20)"
 	both "--userns2 into a namespace that is not a descendant" scenario_userns2
 	local b a
 	b=$(/usr/bin/python3 "$AJ_SRCDIR/tests/compat/userns-block.py" "$BWRAP" "$PROBE" 2>&1)
