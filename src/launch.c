@@ -378,9 +378,10 @@ static int stage_not_dumpable(struct aj_run *run)
  * host path, so the setup reaches only what the mapped uid may; Landlock
  * needs the final paths, so it follows the mounts; the process stops being
  * dumpable once nothing writes /proc/self any more; the seccomp filter is
- * built first, by this child (libseccomp's pages stay out of the monitor,
- * which waits all along), and installed last, just before exec (exec.c), so
- * the setup itself is never filtered.
+ * built first, by this child while the monitor writes the id maps
+ * (libseccomp's pages stay out of the monitor, which waits all along), and
+ * installed last, just before exec (exec.c), so the setup itself is never
+ * filtered.
  * The monitor's own files are closed before anything else.  The pid
  * namespace's pid_max is written through the host's /proc, before the
  * mounts hide it; the rlimits come after the mounts (which they must not
@@ -393,8 +394,8 @@ static const struct aj_stage {
 	int (*run)(struct aj_run *run);
 } child_stages[] = {
 	{ "monitor's files", stage_monitor_fds },
-	{ "wait for the id maps", stage_wait_go },
 	{ "seccomp filter", aj_walls_build_filter },
+	{ "wait for the id maps", stage_wait_go },
 	{ "host identity", aj_userns_switch_ids },
 	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
