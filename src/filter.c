@@ -10,8 +10,9 @@
  * io_uring to plain reads and writes).  Nothing is killed: a program that
  * probes a call learns "no" and goes on.
  *
- * Built in the monitor before clone() and exported as BPF (filter.h); the
- * command's process only loads it (seccomp.c), as the very last step.
+ * Built by the setup child before it builds anything of the sandbox, and
+ * exported as BPF (filter.h); the command's process only loads it
+ * (seccomp.c), as the very last step.
  */
 #include <errno.h>
 #include <linux/sched.h>

@@ -88,6 +88,40 @@ int aj_landlock_abi(void)
 	return v > 0 ? (int)v : 0;
 }
 
+/*
+ * A process in a Landlock domain may not ptrace, nor read through /proc
+ * (exe, fd, mem, environ, root), a process outside that domain or in a
+ * wider one: the kernel checks it in ptrace_may_access(), whatever the
+ * dumpable flag says.  So a domain that restricts nothing else serves as a
+ * fence between the command and the sandbox's pid 1.  A domain needs one
+ * restriction at least; these are ones the command cannot notice: from ABI
+ * 6, signals to processes outside (in a pid namespace of its own, that is
+ * pid 1 only, which ignores them anyway); before, the creation of block
+ * devices, which a user namespace never allows (EACCES instead of EPERM).
+ * Root outside a user namespace may make block devices: it needs ABI 6.
+ */
+int aj_landlock_fence_open(bool privileged)
+{
+	struct ruleset_attr attr = { 0 };
+	int abi = aj_landlock_abi(), fd;
+
+	if (abi >= 6)
+		attr.scoped = LANDLOCK_SCOPE_SIGNAL;
+	else if (abi >= 1 && !privileged)
+		attr.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_BLOCK;
+	else
+		return -EOPNOTSUPP;
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int aj_landlock_fence_enter(int ruleset)
+{
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		return aj_err(-errno, "landlock: fence the command off from pid 1");
+	return 0;
+}
+
 /* One path of the plan and what the command may do beneath it. */
 struct rule {
 	const char *dest;

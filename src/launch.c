@@ -119,9 +119,18 @@ static int prepare(struct aj_run *run)
 	run->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (run->proc_fd < 0)
 		return aj_err(-errno, "Can't open /proc");
-	/* The reaper executes agentjail-reaper from inside, where it need not be. */
-	if (run->reaper && !plan->hardened)
-		run->reaper_exe_fd = aj_reaper_open_program();
+	/*
+	 * In a bwrap-compatible run pid 1 must be joinable through
+	 * /proc/<child-pid>/ns, yet out of the command's reach (reaper.c).  A
+	 * Landlock fence around the command does both at no cost; without one
+	 * the reaper executes agentjail-reaper from inside, where it need not be.
+	 */
+	if (run->reaper && !plan->hardened) {
+		if ((run->ns & AJ_NS_PID) && plan->pidns_fd < 0)
+			run->fence_fd = aj_landlock_fence_open(run->privileged);
+		if (run->fence_fd < 0)
+			run->reaper_exe_fd = aj_reaper_open_program();
+	}
 	run->cwd = getcwd(NULL, 0); /* NULL when deleted: then $HOME, then / */
 	if (isatty(STDOUT_FILENO)) {
 		const char *t = ttyname(STDOUT_FILENO);
@@ -349,15 +358,14 @@ static int stage_session(struct aj_run *run)
 }
 
 /*
- * Inherited by the command until its exec: its /proc entry gives nothing.
- * With a reaper the fork below sets it instead, on each side at its time:
- * the caller may read child-pid from --info-fd and join /proc/PID/ns at
- * once (as with bwrap), so pid 1 stays open to its owner until it has
- * become agentjail-reaper, whose memory belongs to the sandbox's namespace.
+ * Inherited by the reaper, and by the command until its exec: their /proc
+ * entries give nothing.  When pid 1 must stay joinable (reaper.c) the fork
+ * below sets it instead, on each side at its time: the caller may read
+ * child-pid from --info-fd and join /proc/PID/ns at once, as with bwrap.
  */
 static int stage_not_dumpable(struct aj_run *run)
 {
-	if (run->reaper)
+	if (run->reaper && (run->fence_fd >= 0 || run->reaper_exe_fd >= 0))
 		return 0;
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		return aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
@@ -372,9 +380,10 @@ static int stage_not_dumpable(struct aj_run *run)
  * host path, so the setup reaches only what the mapped uid may; Landlock
  * needs the final paths, so it follows the mounts; the process stops being
  * dumpable once nothing writes /proc/self any more; the seccomp filter is
- * built first, by this child (libseccomp's pages stay out of the monitor,
- * which waits all along), and installed last, just before exec (exec.c), so
- * the setup itself is never filtered.
+ * built first, by this child while the monitor writes the id maps
+ * (libseccomp's pages stay out of the monitor, which waits all along), and
+ * installed last, just before exec (exec.c), so the setup itself is never
+ * filtered.
  * The monitor's own files are closed before anything else.  The pid
  * namespace's pid_max is written through the host's /proc, before the
  * mounts hide it; the rlimits come after the mounts (which they must not
@@ -387,8 +396,8 @@ static const struct aj_stage {
 	int (*run)(struct aj_run *run);
 } child_stages[] = {
 	{ "monitor's files", stage_monitor_fds },
-	{ "wait for the id maps", stage_wait_go },
 	{ "seccomp filter", aj_walls_build_filter },
+	{ "wait for the id maps", stage_wait_go },
 	{ "host identity", aj_userns_switch_ids },
 	{ "pid namespace size", aj_limits_apply_pidns },
 	{ "loopback", stage_loopback },
@@ -428,10 +437,11 @@ static _Noreturn void child_main(struct aj_run *run)
 		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
 			_exit(1);
 		/*
-		 * The reaper is dumpable until it says otherwise (reaper.c); the
-		 * command waits for that word, so it never finds pid 1 open.
+		 * A reaper that executes agentjail-reaper is dumpable until it
+		 * says otherwise; the command waits for that word, so that it
+		 * never finds pid 1 open.  A fenced command need not wait.
 		 */
-		if (pipe2(ready, O_CLOEXEC) < 0) {
+		if (run->reaper_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
 			aj_err(-errno, "pipe");
 			_exit(1);
 		}
@@ -449,6 +459,9 @@ static _Noreturn void child_main(struct aj_run *run)
 			aj_reaper(run, pid, lock_fds);
 		}
 		(void)close(run->status_wr);
+		if (run->fence_fd >= 0 && aj_landlock_fence_enter(run->fence_fd) < 0)
+			_exit(1);
+		aj_closep(&run->fence_fd);
 		if (prctl(PR_SET_DUMPABLE, 0) < 0) {
 			aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
 			_exit(1);
@@ -512,6 +525,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 		.plan = plan, .bwrap = bwrap,
 		.go_rd = -EBADF, .go_wr = -EBADF, .status_rd = -EBADF, .status_wr = -EBADF,
 		.exec_rd = -EBADF, .exec_wr = -EBADF, .child_pidfd = -EBADF, .proc_fd = -EBADF, .reaper_exe_fd = -EBADF, .ready_wr = -EBADF,
+		.fence_fd = -EBADF,
 		.netlog_fd = -EBADF, .proxy_fd = -EBADF, .proxy_pidfd = -EBADF,
 		.cgroup_fd = -EBADF, .audit_fd = -EBADF, .wstatus = -1,
 	};
@@ -565,6 +579,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	}
 	if (run.child == 0)
 		child_main(&run);
+	aj_closep(&run.fence_fd);
 	/* Without a pid namespace the sandbox sees us: keep /proc/PID/fd (the audit log) closed. */
 	if (run.audit_fd >= 0)
 		(void)prctl(PR_SET_DUMPABLE, 0);

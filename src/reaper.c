@@ -40,24 +40,33 @@ int aj_reaper_take_locks(const struct aj_plan *plan, int *fds)
 }
 
 /*
- * Not dumpable, so /proc/1/{mem,fd,exe} give the command nothing (the runc
- * CVE-2019-5736 class: writing the launcher's binary through /proc/1/exe).
- * Yet tools join a bwrap sandbox through the ns files of /proc/<child-pid>
- * (--userns, --pidns), and reading those of a process that is not dumpable
- * takes CAP_SYS_PTRACE in the user namespace its memory belongs to.  A
- * forked reaper's memory belongs to the caller's namespace, where the caller
- * has no such capability; so in bwrap-compatible runs the reaper executes
- * the small static agentjail-reaper: its new memory belongs to the sandbox's
- * namespace, where the caller (its owner) has every capability and the
- * command, without capabilities, has none.  (The entries of such a /proc/1
- * belong to the namespace's uid 0, so a command that is uid 0 inside may list
- * /proc/1/fd, though not follow it.)  Hardened runs need no joining and keep
- * the forked reaper, opaque to the command whatever its uid; so does a run
- * whose caller's seccomp program forbids execve, or without the program.
+ * The command must not reach pid 1 through /proc/1/{mem,fd,exe} or ptrace
+ * (the runc CVE-2019-5736 class: writing the launcher's binary through
+ * /proc/1/exe).  Yet tools join a bwrap sandbox through the ns files of
+ * /proc/<child-pid> (--userns, --pidns), which takes the same access.
+ *
+ * - Hardened runs need no joining: the forked reaper is not dumpable,
+ *   opaque to the command whatever its uid.
+ * - bwrap-compatible runs with a pid namespace of their own, where Landlock
+ *   can: the reaper stays dumpable, as bwrap's does, and the command is
+ *   fenced off by a Landlock domain of its own (landlock.c), which the
+ *   kernel checks before anything else.  It costs nothing.
+ * - Otherwise the reaper executes the small static agentjail-reaper:
+ *   reading the ns files of a process that is not dumpable takes
+ *   CAP_SYS_PTRACE in the user namespace its memory belongs to; a forked
+ *   reaper's memory belongs to the caller's namespace, where the caller has
+ *   no such capability, an executed one's to the sandbox's, where the caller
+ *   (its owner) has every capability and the command, without capabilities,
+ *   none.  (The entries of such a /proc/1 belong to the namespace's uid 0,
+ *   so a command that is uid 0 inside may list /proc/1/fd, though not
+ *   follow it.)  It costs an exec (about 1.5 ms) before the command starts.
+ *   Without the program, or when the caller's seccomp program forbids
+ *   execve, the forked reaper serves, not dumpable.
  */
 _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 {
 	const struct aj_plan *plan = run->plan;
+	bool fenced = run->fence_fd >= 0; /* closed below, with the rest */
 	_cleanup_free_ int *keep = calloc(plan->n_lock_files + 4, sizeof(int));
 	char pid_s[16], fd_s[16], ready_s[16], *argv[6];
 	size_t n = 0;
@@ -102,8 +111,9 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 	/*
 	 * Dumpable until here, so that the owner can join /proc/PID/ns while
 	 * the exec above happens; the command waits on ready_wr meanwhile.
+	 * Behind a fence the command cannot reach it anyway: it stays so.
 	 */
-	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+	if (!fenced && prctl(PR_SET_DUMPABLE, 0) < 0)
 		_exit(1);
 	/* Now the command may go on (EOF tells it). */
 	if (run->ready_wr >= 0)

@@ -137,7 +137,8 @@ int aj_walls_prepare(struct aj_run *run)
 }
 
 /*
- * In the setup child, before anything of the sandbox exists: libseccomp's
+ * In the setup child, before anything of the sandbox exists (while the
+ * monitor writes the id maps, so it costs no wall time): libseccomp's
  * work (and its pages) stays out of the monitor, which waits all along the
  * command's run and should stay small.  The reaper and the command inherit
  * the program and load it last (seccomp.c).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.0-or-later */
 /*
  * The built-in seccomp filter: which system calls fail, built with
- * libseccomp and exported as classic BPF before clone() (STYLE rule 21).
+ * libseccomp and exported as classic BPF early, loaded last (STYLE rule 21).
  */
 #pragma once
 

@@ -29,6 +29,7 @@ struct aj_run {
 	bool reaper;            /* a process stays between pid 1 / the monitor and the command */
 	int proc_fd;            /* O_PATH of the host's /proc, opened before clone() */
 	int reaper_exe_fd;      /* O_PATH of agentjail-reaper, for the reaper's exec */
+	int fence_fd;           /* Landlock ruleset fencing the command off from pid 1 */
 	int ready_wr;           /* the reaper's word to the command: no longer dumpable */
 	char *cwd;              /* caller's cwd, tried inside when --chdir is absent */
 	char *tty;              /* host path of our stdout tty for /dev/console, or NULL */

@@ -142,10 +142,20 @@ proc_tests() {
 	# without Landlock so that only dumpability is tested.
 	[ "$AJ_MODE" = root ] && nolandlock=(--hardened --landlock off)
 	words "$AJ" "${BASE[@]}" "${pidns[@]}" "${nolandlock[@]}" /probe readlink /proc/1/exe : \
-		read /proc/1/environ : listdir /proc/1/fd : readlink /proc/self/exe : dumpable
-	expect_eq "the reaper (pid 1) is not dumpable: /proc/1 gives nothing; the command is" \
-		"readlink /proc/1/exe EACCES read /proc/1/environ EACCES listdir /proc/1/fd EACCES readlink /proc/self/exe ok dumpable 1" \
+		read /proc/1/environ : readlink /proc/1/fd/0 : readlink /proc/self/exe : dumpable
+	expect_eq "pid 1 is out of the command's reach: /proc/1 gives nothing; the command is dumpable" \
+		"readlink /proc/1/exe EACCES read /proc/1/environ EACCES readlink /proc/1/fd/0 EACCES readlink /proc/self/exe ok dumpable 1" \
 		"$OUT"
+	# The Landlock fence of a bwrap-style run holds even against root's CAP_SYS_PTRACE,
+	# where the kernel can make one for root (ABI 6: signal scoping).
+	local abi
+	abi=$("$AJ" "${BASE[@]}" /probe landlock-abi | awk '{ print $2 }')
+	if [ "$AJ_MODE" = root ] && [ "${abi:-0}" -ge 6 ]; then
+		words "$AJ" "${BASE[@]}" "${pidns[@]}" /probe readlink /proc/1/exe : read /proc/1/mem : \
+			readlink /proc/1/root
+		expect_eq "bwrap-style, root with CAP_SYS_PTRACE: the fence keeps pid 1 out of reach" \
+			"readlink /proc/1/exe EACCES read /proc/1/mem EACCES readlink /proc/1/root EACCES" "$OUT"
+	fi
 
 	run "$AJ" "${BASE[@]}" --hardened "${pidns[@]}" /probe mounts : write /proc/sys/kernel/core_pattern \
 		/proc/sysrq-trigger : read /proc/keys /proc/kallsyms /proc/timer_list
