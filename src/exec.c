@@ -13,6 +13,7 @@
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
+#include "agentjail/observe.h"
 #include "agentjail/plan.h"
 #include "agentjail/seccomp.h"
 #include "cleanup.h"
@@ -93,7 +94,8 @@ _Noreturn void aj_exec_command(struct aj_run *run)
 	const char *file = plan->argv[0];
 	char **argv = plan->argv;
 
-	if (close_for_exec(run) < 0)
+	/* Before the fds go: the observer's socket is one of them. */
+	if (aj_observe_install(run) < 0 || close_for_exec(run) < 0)
 		_exit(1);
 	if (plan->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
 		(void)aj_err(-errno, "prctl(PR_SET_PDEATHSIG)");

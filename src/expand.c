@@ -175,13 +175,24 @@ static int build_views(struct ex *x)
 					break;
 				}
 			break;
+		case AJ_OP_OVERLAY:
+			/*
+			 * One layer and no upper of the host's (--tmp-overlay,
+			 * --ro-overlay, the learning view): the host's directory,
+			 * with any change thrown away, so its rules apply there.
+			 */
+			if (op->n_layers == 1 && !op->src && (real = realpath(op->layers[0], NULL))) {
+				r = add_view(x, op->dest, real, false);
+				break;
+			}
+			r = add_view(x, op->dest, NULL, false);
+			break;
 		case AJ_OP_TMPFS:
 		case AJ_OP_PROC:
 		case AJ_OP_DEV:
 		case AJ_OP_MQUEUE:
 		case AJ_OP_FILE:
 		case AJ_OP_BIND_DATA:
-		case AJ_OP_OVERLAY:
 			r = add_view(x, op->dest, NULL, false);
 			break;
 		case AJ_OP_DIR:
@@ -557,8 +568,10 @@ static int reorder(struct ex *x)
 	if (!ops)
 		return aj_err(-ENOMEM, "Out of memory");
 	/* Matches come in readdir order: sorted, the plan reads the same every time. */
-	qsort(x->masks.v, x->masks.n, sizeof(*x->masks.v), op_dest_cmp);
-	qsort(x->protects.v, x->protects.n, sizeof(*x->protects.v), op_dest_cmp);
+	if (x->masks.n) /* qsort(NULL, 0) is undefined */
+		qsort(x->masks.v, x->masks.n, sizeof(*x->masks.v), op_dest_cmp);
+	if (x->protects.n)
+		qsort(x->protects.v, x->protects.n, sizeof(*x->protects.v), op_dest_cmp);
 	for (size_t i = 0; i < plan->n_ops; i++)
 		if (plan->ops[i].kind != AJ_OP_HIDE && plan->ops[i].kind != AJ_OP_MASK &&
 		    plan->ops[i].kind != AJ_OP_PROTECT)

@@ -37,6 +37,7 @@
 #include "agentjail/log.h"
 #include "agentjail/mount.h"
 #include "agentjail/net.h"
+#include "agentjail/observe.h"
 #include "agentjail/plan.h"
 #include "agentjail/reap.h"
 #include "agentjail/proxy.h"
@@ -206,6 +207,7 @@ static int stage_monitor_fds(struct aj_run *run)
 	aj_closep(&run->netlog_fd);
 	aj_closep(&run->cgroup_fd);
 	run->audit_fd = run->netlog_fd = run->cgroup_fd = -EBADF;
+	aj_observe_child_close(run);
 	return 0;
 }
 
@@ -512,6 +514,7 @@ static void close_pair(int *a, int *b)
 static void run_done(struct aj_run *run)
 {
 	aj_proxy_stop(run);
+	aj_observe_stop(run);
 	aj_audit_end(run);
 	aj_limits_cleanup(run);
 }
@@ -531,6 +534,9 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 
 	r = prepare(&run);
 	if (r < 0 || aj_limits_prepare(&run) < 0 || aj_audit_begin(&run) < 0)
+		return 1;
+	/* Before the proxy: a learning run keeps the proxy's decisions. */
+	if (aj_observe_start(&run) < 0)
 		return 1;
 	if (plan->net_mode == AJ_NET_PROXY && aj_proxy_start(&run) < 0)
 		return 1;
@@ -586,6 +592,7 @@ int aj_launch(struct aj_plan *plan, bool bwrap)
 	aj_closep(&run.exec_wr);
 	aj_closep(&run.proxy_fd);
 	run.go_rd = run.status_wr = run.exec_wr = run.proxy_fd = -EBADF;
+	aj_observe_after_clone(&run);
 
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);

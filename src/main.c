@@ -13,6 +13,7 @@
 #include "agentjail/cli.h"
 #include "agentjail/front.h"
 #include "agentjail/launch.h"
+#include "agentjail/learn.h"
 #include "agentjail/limits.h"
 #include "agentjail/log.h"
 #include "agentjail/options.h"
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
 	aj_log_set_prog(bwrap ? "bwrap" : "agentjail");
 	if (!bwrap && argc >= 2 && strcmp(argv[1], "audit") == 0)
 		return aj_audit_main(argc - 1, argv + 1); /* `agentjail -- audit` runs a command "audit" */
+	if (!bwrap && argc >= 2 && strcmp(argv[1], "learn") == 0)
+		return aj_learn_main(argc - 1, argv + 1); /* likewise `agentjail -- learn` */
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		print_version(bwrap);
 		return 0;

@@ -583,6 +583,16 @@ static int op_overlay(struct ctx *c, const struct aj_op *op, const struct resolv
 	opts[k++] = "userxattr", opts[k++] = NULL;
 	opts[k] = NULL;
 	mfd = aj_fs_mount("overlay", opts, 0);
+	/* The learning view: a filesystem overlayfs cannot stack on is shown read-only. */
+	if (mfd < 0 && (op->flags & AJ_OPF_RO_FALLBACK) && op->n_layers == 1) {
+		_cleanup_close_ int src = open_host(c, res->layers[0]);
+
+		aj_debug("overlay on %s refused (%s): a read-only bind instead", op->dest,
+			 strerror(-mfd));
+		if (src < 0)
+			return aj_err(src, "Can't find source path %s", op->layers[0]);
+		return bind_fd_at(c, src, op->layers[0], op->dest, RO | NOSUID | NODEV, 0);
+	}
 	if (mfd == -ELOOP)
 		return aj_errx(mfd, "Can't make overlay mount on %s with options %s: Overlay "
 				    "directories may not overlap",

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agentjail/log.h"
+#include "agentjail/observe.h"
 #include "agentjail/plan.h"
 #include "cleanup.h"
 
@@ -103,6 +104,7 @@ struct aj_plan *aj_plan_free(struct aj_plan *plan)
 	free(plan->profile_name);
 	free(plan->profile_text);
 	free(plan->audit_log);
+	aj_observe_free(plan->observe);
 	strv_free(plan->names);
 	free(plan);
 	return NULL;

@@ -121,7 +121,8 @@ int aj_proxy_prepare(struct aj_run *run)
 		return r == -EINVAL ? aj_errx(r, "--allow-host/--deny-host: not a host pattern: '%s'", bad)
 				    : aj_err(r, "proxy");
 	aj_netpolicy_free(policy);
-	if (plan->n_allow_hosts == 0)
+	/* agentjail learn refuses every host on purpose, to see which are tried. */
+	if (plan->n_allow_hosts == 0 && !plan->observe)
 		aj_notice("--net proxy without --allow-host: every connection will be refused");
 	r = set_env(plan);
 	if (r < 0)

@@ -28,6 +28,21 @@ const char *aj_proxy_proto_name(enum proto p)
 
 /* ---- the record of a decision --------------------------------------------- */
 
+/* Was this refusal reported already?  Remembers it (a hash of host and port) if not. */
+static bool denied_before(struct loop *l, const char *host, unsigned port)
+{
+	uint64_t h = 0xcbf29ce484222325u ^ port;
+
+	for (const char *s = host; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	for (unsigned i = 0; i < l->n_denied; i++)
+		if (l->denied[i] == h)
+			return true;
+	if (l->n_denied < sizeof(l->denied) / sizeof(l->denied[0]))
+		l->denied[l->n_denied++] = h;
+	return false;
+}
+
 /* The one place a decision is written: verbose stderr and the JSON log. */
 void aj_proxy_log_record(struct loop *l, struct conn *c, bool final)
 {
@@ -39,7 +54,7 @@ void aj_proxy_log_record(struct loop *l, struct conn *c, bool final)
 	const char *host = c->target.host[0] ? c->target.host : "?";
 	bool v6 = c->target.is_addr && c->target.addr.family == AF_INET6;
 
-	if (!final) {
+	if (!final && (c->allowed || aj_log_verbose() > 1 || !denied_before(l, host, c->target.port))) {
 		aj_debug("proxy: %s %s%s%s:%u (%s): %s", c->allowed ? "allow" : "deny",
 			 v6 ? "[" : "", host, v6 ? "]" : "", c->target.port, aj_proxy_proto_name(c->proto),
 			 c->reason);

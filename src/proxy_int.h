@@ -83,6 +83,9 @@ struct loop {
 	unsigned n_ready;
 	bool accepting;
 	int64_t next_sweep;
+	/* --verbose says each refused host:port once (twice --verbose: every time). */
+	uint64_t denied[256];
+	unsigned n_denied;
 	char scratch[AJ_HTTP_HEADER_MAX + 1];
 };
 

@@ -46,6 +46,7 @@ enum {
 	AJ_OPF_TMP_OVERLAY = 1u << 3, /* overlay upper/work in the setup tmpfs */
 	AJ_OPF_GIT = 1u << 4,         /* protect: every git repository below src */
 	AJ_OPF_SOCKET = 1u << 5,      /* bind: the source must be a socket (--socket) */
+	AJ_OPF_RO_FALLBACK = 1u << 6, /* overlay the kernel refuses: bind the layer read-only */
 };
 
 /* Where a setting came from, for messages: "claude.ini:12" or "argv[7]". */
@@ -134,6 +135,8 @@ enum aj_switch {
 	AJ_SWITCH_REQUIRE, /* landlock only: fail when the kernel lacks it */
 };
 
+struct aj_observe;
+
 struct aj_plan {
 	/* Filesystem operations, applied in this order. */
 	struct aj_op *ops;
@@ -210,6 +213,9 @@ struct aj_plan {
 	enum aj_audit_mode audit;
 	char *audit_log;     /* NULL: $XDG_STATE_HOME/agentjail/audit.jsonl */
 	bool audit_syslog;   /* also send each record's digest to syslog */
+
+	/* The observer (observe.h): agentjail learn, --verbose; NULL when none. */
+	struct aj_observe *observe;
 
 	/* fds the command may inherit besides 0-2 (--keep-fd). */
 	int *keep_fds;

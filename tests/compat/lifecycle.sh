@@ -150,7 +150,7 @@ tests() {
 	run "$AJB" "${BASE[@]}" --overlay-src "$T/lower1" --overlay-src "$T/lower2" --tmp-overlay /o \
 		/usr/bin/sh -c 'cat /o/a /o/b; echo new >/o/c && cat /o/c'
 	expect_eq "--tmp-overlay: layers merged, writes thrown away (bwrap 0.11)" "one two new" "$(echo $OUT)"
-	expect_eq "--tmp-overlay left the host untouched" "" "$(ls "$T/lower1" "$T/lower2" | grep c)"
+	expect_eq "--tmp-overlay left the host untouched" "" "$(ls "$T/lower1" "$T/lower2" | grep -x c)"
 	run "$AJB" "${BASE[@]}" --overlay-src "$T/lower1" --overlay "$T/upper" "$T/work" /o \
 		/usr/bin/sh -c 'echo kept >/o/new && cat /o/a'
 	expect_eq "--overlay: writes go to RWSRC (bwrap 0.11)" "one kept" "$OUT $(cat "$T/upper/new" 2>&1)"
