@@ -29,6 +29,13 @@ bool aj_filter_known_name(const char *name);
 
 /* Build the filter as BPF into ret (data malloc'd). Returns -errno; never prints. */
 int aj_filter_build(const struct aj_filter_spec *spec, struct aj_blob *ret);
+/* The same, always through libseccomp (no build-time table). */
+int aj_filter_build_fresh(const struct aj_filter_spec *spec, struct aj_blob *ret);
+
+/* Specs of switches only (no allow or deny names) have a key, 0..31; else -1. */
+#define AJ_FILTER_TABLE_KEYS 32
+int aj_filter_table_key(const struct aj_filter_spec *spec);
+void aj_filter_spec_from_key(int key, struct aj_filter_spec *ret);
 
 /* One line per rule ("ptrace EPERM", ...), for --explain and the docs. */
 void aj_filter_describe(const struct aj_filter_spec *spec, FILE *f);

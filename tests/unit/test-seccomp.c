@@ -290,6 +290,37 @@ TEST(allow_and_deny_lists_by_name)
 }
 #endif
 
+/*
+ * The build-time table (filter-gen.c) must hold what libseccomp makes now:
+ * every key, byte for byte; a spec with names has no key and is built fresh.
+ */
+TEST(table_programs_are_libseccomps_own)
+{
+	char *deny[] = { (char *)"chown" };
+	struct aj_filter_spec named = hardened;
+
+	for (int key = 0; key < AJ_FILTER_TABLE_KEYS; key++) {
+		struct aj_filter_spec spec;
+		struct aj_blob t = { 0 }, f = { 0 };
+
+		aj_filter_spec_from_key(key, &spec);
+		EXPECT_EQ(aj_filter_table_key(&spec), key);
+		EXPECT_EQ(aj_filter_build(&spec, &t), 0);
+		EXPECT_EQ(aj_filter_build_fresh(&spec, &f), 0);
+		EXPECT_TRUE(t.size > 0 && t.size == f.size && memcmp(t.data, f.data, t.size) == 0);
+		free(t.data);
+		free(f.data);
+	}
+	named.deny = deny;
+	named.n_deny = 1;
+	EXPECT_EQ(aj_filter_table_key(&named), -1);
+#if defined(__x86_64__)
+	struct aj_blob b = build(&named);
+	EXPECT_EQ(x86(&b, __NR_chown, 0, 0), SECCOMP_RET_ERRNO | EPERM);
+	free(b.data);
+#endif
+}
+
 TEST(names_are_checked_against_libseccomp)
 {
 	EXPECT_TRUE(aj_filter_known_name("ptrace"));
