@@ -135,22 +135,21 @@ int aj_write_file(int dirfd, const char *path, const char *s)
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
+int aj_close_fds_except(int *sorted, size_t n_keep)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-int aj_close_fds_except(const int *keep, size_t n_keep)
-{
-	_cleanup_free_ int *sorted = malloc((n_keep + 1) * sizeof(int));
 	unsigned from = 3;
 
-	if (!sorted)
-		return -ENOMEM;
-	memcpy(sorted, keep, n_keep * sizeof(int));
-	qsort(sorted, n_keep, sizeof(int), cmp_int);
+	/*
+	 * Sorted in place, by insertion (a handful of fds): the reaper calls this
+	 * right after a vfork, where it must not allocate (qsort may).
+	 */
+	for (size_t i = 1; i < n_keep; i++)
+		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
 	for (size_t i = 0; i < n_keep; i++) {
 		if (sorted[i] < (int)from)
 			continue;

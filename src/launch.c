@@ -58,6 +58,22 @@ static bool has_op(const struct aj_plan *plan, enum aj_op_kind kind)
 /* Provided by the sanitizer runtime in -Db_sanitize builds, absent otherwise. */
 extern void __lsan_do_leak_check(void) __attribute__((weak));
 
+/*
+ * AddressSanitizer's vfork() clears the shadow of the stack the child used
+ * with a fresh mapping, which RLIMIT_DATA (--limit-memory) then refuses to
+ * pid 1: sanitizer builds fork instead (start_command).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define AJ_CAN_VFORK 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AJ_CAN_VFORK 0
+#endif
+#endif
+#ifndef AJ_CAN_VFORK
+#define AJ_CAN_VFORK 1
+#endif
+
 /* ---- decisions before clone() ------------------------------------------- */
 
 static int prepare(struct aj_run *run)
@@ -420,62 +436,77 @@ static const struct aj_stage {
 	{ "not dumpable", stage_not_dumpable },
 };
 
+/*
+ * With a reaper this process becomes it, and the command its child.  Where
+ * the command need not wait for pid 1 (pid 1 is fenced off from it, or not
+ * dumpable already), the child borrows pid 1's memory until its exec
+ * (vfork: no page tables copied, which costs about 1 ms on a small VM): pid
+ * 1 is suspended meanwhile, and the child changes nothing pid 1 reads later
+ * (its fds, credentials, filters, signal state and dumpable flag are its
+ * own or left alone; it ends in exec or _exit).  A reaper that executes
+ * agentjail-reaper must run while the command waits for it: a plain fork.
+ */
+static _Noreturn void start_command(struct aj_run *run)
+{
+	struct aj_plan *plan = run->plan;
+	_cleanup_free_ int *lock_fds = calloc(plan->n_lock_files + 1, sizeof(int));
+	_cleanup_free_ int *keep = calloc(plan->n_lock_files + 4, sizeof(int));
+	const bool wait_reaper = run->reaper_exe_fd >= 0;
+	const bool borrow = AJ_CAN_VFORK && !wait_reaper;
+	int ready[2] = { -EBADF, -EBADF };
+	pid_t pid;
+
+	if (!lock_fds || !keep || aj_reaper_take_locks(plan, lock_fds) < 0)
+		_exit(1);
+	/*
+	 * The executed reaper is dumpable until it says otherwise; the command
+	 * waits for that word, so that it never finds pid 1 open.
+	 */
+	if (wait_reaper && pipe2(ready, O_CLOEXEC) < 0) {
+		aj_err(-errno, "pipe");
+		_exit(1);
+	}
+	run->ready_wr = ready[1];
+	pid = borrow ? vfork() : fork();
+	if (pid < 0) {
+		aj_err(-errno, "fork");
+		_exit(1);
+	}
+	if (pid > 0) {
+		if (run->exec_wr >= 0)
+			(void)close(run->exec_wr);
+		if (ready[0] >= 0)
+			(void)close(ready[0]);
+		aj_reaper(run, pid, lock_fds, keep);
+	}
+	(void)close(run->status_wr);
+	if (run->fence_fd >= 0 && aj_landlock_fence_enter(run->fence_fd) < 0)
+		_exit(1);
+	/* Borrowed memory keeps pid 1's flag, which must stay as it is. */
+	if (!borrow && prctl(PR_SET_DUMPABLE, 0) < 0) {
+		aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
+		_exit(1);
+	}
+	if (wait_reaper) {
+		char b;
+
+		(void)close(ready[1]);
+		/* A byte, or EOF from a reaper that stayed forked (or died, ending it all). */
+		while (read(ready[0], &b, 1) < 0 && errno == EINTR)
+			;
+		(void)close(ready[0]);
+	}
+	aj_exec_command(run);
+}
+
 /* A stage that fails has logged why; nothing half-built runs a command. */
 static _Noreturn void child_main(struct aj_run *run)
 {
-	struct aj_plan *plan = run->plan;
-
 	for (size_t i = 0; i < ELEMENTSOF(child_stages); i++)
 		if (child_stages[i].run(run) < 0)
 			_exit(1);
-
-	if (run->reaper) {
-		_cleanup_free_ int *lock_fds = calloc(plan->n_lock_files + 1, sizeof(int));
-		pid_t pid;
-		int ready[2] = { -EBADF, -EBADF };
-
-		if (!lock_fds || aj_reaper_take_locks(plan, lock_fds) < 0)
-			_exit(1);
-		/*
-		 * A reaper that executes agentjail-reaper is dumpable until it
-		 * says otherwise; the command waits for that word, so that it
-		 * never finds pid 1 open.  A fenced command need not wait.
-		 */
-		if (run->reaper_exe_fd >= 0 && pipe2(ready, O_CLOEXEC) < 0) {
-			aj_err(-errno, "pipe");
-			_exit(1);
-		}
-		run->ready_wr = ready[1];
-		pid = fork();
-		if (pid < 0) {
-			aj_err(-errno, "fork");
-			_exit(1);
-		}
-		if (pid > 0) {
-			if (run->exec_wr >= 0)
-				(void)close(run->exec_wr);
-			if (ready[0] >= 0)
-				(void)close(ready[0]);
-			aj_reaper(run, pid, lock_fds);
-		}
-		(void)close(run->status_wr);
-		if (run->fence_fd >= 0 && aj_landlock_fence_enter(run->fence_fd) < 0)
-			_exit(1);
-		aj_closep(&run->fence_fd);
-		if (prctl(PR_SET_DUMPABLE, 0) < 0) {
-			aj_err(-errno, "prctl(PR_SET_DUMPABLE)");
-			_exit(1);
-		}
-		if (ready[0] >= 0) {
-			char b;
-
-			(void)close(ready[1]);
-			/* A byte, or EOF from a reaper that stayed forked (or died, ending it all). */
-			while (read(ready[0], &b, 1) < 0 && errno == EINTR)
-				;
-			(void)close(ready[0]);
-		}
-	}
+	if (run->reaper)
+		start_command(run);
 	aj_exec_command(run);
 }
 

@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
@@ -63,17 +62,19 @@ int aj_reaper_take_locks(const struct aj_plan *plan, int *fds)
  *   Without the program, or when the caller's seccomp program forbids
  *   execve, the forked reaper serves, not dumpable.
  */
-_Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
+_Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds, int *keep)
 {
 	const struct aj_plan *plan = run->plan;
 	bool fenced = run->fence_fd >= 0; /* closed below, with the rest */
-	_cleanup_free_ int *keep = calloc(plan->n_lock_files + 4, sizeof(int));
 	char pid_s[16], fd_s[16], ready_s[16], *argv[6];
 	size_t n = 0;
 	int sfd;
 
-	if (!keep)
-		_exit(1);
+	/*
+	 * Nothing here allocates: the command may have just borrowed this
+	 * memory (launch.c), and under a memory limit a sanitizer's allocator
+	 * would find none left.  keep has room for n_lock_files + 4 fds.
+	 */
 	keep[n++] = run->status_wr;
 	keep[n++] = run->reaper_exe_fd;
 	keep[n++] = run->ready_wr;
@@ -82,8 +83,7 @@ _Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds)
 	for (size_t i = 0; i < plan->n_lock_files; i++)
 		keep[n++] = lock_fds[i];
 	(void)aj_close_fds_except(keep, n); /* best effort: all ours are CLOEXEC anyway */
-	free(TAKE_PTR(keep)); /* the paths below end in exec or _exit(): no cleanup runs */
-	if (aj_caps_drop_all() < 0)
+	if (aj_reap_drop_caps() < 0)
 		_exit(1);
 	if (plan->die_with_parent)
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);

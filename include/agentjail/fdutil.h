@@ -19,7 +19,7 @@ int aj_copy_fd(int from, int to);
 int aj_read_small_file(int dirfd, const char *path, char *buf, size_t size);
 /* Write a string to a file (/proc/<pid>/uid_map, ...) with a single write. */
 int aj_write_file(int dirfd, const char *path, const char *s);
-/* Close every fd >= 3 except those listed (which must be sorted or not: any order). */
-int aj_close_fds_except(const int *keep, size_t n_keep);
+/* Close every fd >= 3 except those listed, in any order (sorted in place; no allocation). */
+int aj_close_fds_except(int *keep, size_t n_keep);
 /* Set or clear close-on-exec. */
 int aj_set_cloexec(int fd, bool on);

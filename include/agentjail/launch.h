@@ -76,7 +76,8 @@ int aj_monitor(struct aj_run *run);
 /* reaper.c: open and read-lock the --lock-file paths (inside the sandbox). Logs. */
 int aj_reaper_take_locks(const struct aj_plan *plan, int *fds);
 /* reaper.c: become the reaper of command (agentjail executed again, see there). */
-_Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds);
+/* keep: room for plan->n_lock_files + 4 fds, allocated before the fork. */
+_Noreturn void aj_reaper(struct aj_run *run, pid_t command, const int *lock_fds, int *keep);
 /* reaper.c: open the agentjail-reaper program (-EBADF when there is none). */
 int aj_reaper_open_program(void);
 
