@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: LGPL-2.0-or-later
 """Startup of `agentjail ARGS true` against `bwrap ARGS true`, same ARGS, same run.
 
-Runs alternate (bwrap, agentjail, bwrap, ...) so machine noise hits both alike;
-prints the median wall time of each and the ratio agentjail/bwrap, then the
-resident memory (VmRSS) of the launcher process that waits while the command
-runs.  Usage: bench/startup.py [AGENTJAIL] [RUNS]
+Three launchers take turns, in rotating order so machine noise hits all
+alike: Debian's bwrap, agentjail linked as `bwrap` (bwrap's defaults: no
+audit record), and agentjail under its own name (which also appends an audit
+record per run).  Prints the median wall time of each, the ratios to bwrap,
+and the resident memory (VmRSS) of the launcher process that waits while the
+command runs, with the part of it that is its own (private pages: what each
+more sandbox really costs; the rest is shared libraries and program text).
+Usage: bench/startup.py [AGENTJAIL] [RUNS]
 """
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,6 +24,16 @@ RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 BWRAP = "/usr/bin/bwrap"
 
 proj = tempfile.mkdtemp(prefix="aj-bench.", dir="/var/tmp")
+os.chmod(proj, 0o755)
+# agentjail under bwrap's name, with the reaper program it finds next to itself.
+linkdir = os.path.join(proj, "bin")
+os.makedirs(linkdir)
+shutil.copy(AJ, os.path.join(linkdir, "agentjail"))
+reaper = os.path.join(os.path.dirname(AJ), "agentjail-reaper")
+if os.path.exists(reaper):
+    shutil.copy(reaper, os.path.join(linkdir, "agentjail-reaper"))
+os.symlink("agentjail", os.path.join(linkdir, "bwrap"))
+AJB = os.path.join(linkdir, "bwrap")
 home = os.path.join(proj, "home")
 for d in (".nvm", ".claude"):
     os.makedirs(os.path.join(home, d), exist_ok=True)
@@ -63,31 +78,40 @@ def once(cmd):
     return dt
 
 
-def rss_kib(cmd):
-    """VmRSS of the launcher while the command sleeps."""
-    p = subprocess.Popen(cmd + ["/usr/bin/sleep", "1"], stdin=subprocess.DEVNULL)
-    time.sleep(0.5)
-    with open(f"/proc/{p.pid}/status") as f:
-        rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-    p.wait()
-    return rss
+def rss_kib(cmd, samples=7):
+    """VmRSS, and the private part of it (pages no other process maps), of the
+    launcher while the command sleeps: medians of a few runs."""
+    rss, private = [], []
+    for _ in range(samples):
+        p = subprocess.Popen(cmd + ["/usr/bin/sleep", "0.5"], stdin=subprocess.DEVNULL)
+        time.sleep(0.3)
+        with open(f"/proc/{p.pid}/smaps_rollup") as f:
+            v = {l.split(":")[0]: int(l.split()[1]) for l in f if l.endswith("kB\n")}
+        rss.append(v["Rss"])
+        private.append(v["Private_Clean"] + v["Private_Dirty"])
+        p.wait()
+    return int(statistics.median(rss)), int(statistics.median(private))
 
 
-print(f"# {RUNS} alternating runs per tool and line; agentjail={AJ}; bwrap={BWRAP} "
+print(f"# {RUNS} runs per launcher and line, in rotating order; agentjail={AJ}; "
+      f"bwrap={BWRAP} "
       f"({subprocess.run([BWRAP, '--version'], capture_output=True, text=True).stdout.strip()}); "
       f"uid={os.getuid()}")
-print(f"{'command line':44} {'bwrap ms':>9} {'aj ms':>9} {'ratio':>6} {'bwrap RSS':>10} {'aj RSS':>8}")
+print(f"{'command line':40} {'bwrap':>7} {'aj as bwrap':>12} {'agentjail':>10} {'ratio':>6} {'ratio':>6}"
+      f" {'RSS bwrap':>10} {'RSS aj':>7} {'private':>8} {'private':>8}")
+print(f"{'':40} {'ms':>7} {'ms':>12} {'ms':>10} {'b-name':>6} {'a-name':>6} {'kB':>10} {'kB':>7}"
+      f" {'bwrap kB':>8} {'aj kB':>8}")
 worst = 0.0
 for name, args in LINES.items():
-    b, a = [], []
+    times = {BWRAP: [], AJB: [], AJ: []}
+    order = [BWRAP, AJB, AJ]
     for i in range(RUNS):
-        pair = [([BWRAP] + args + ["/usr/bin/true"], b), ([AJ] + args + ["/usr/bin/true"], a)]
-        if i % 2:
-            pair.reverse()
-        for cmd, acc in pair:
-            acc.append(once(cmd))
-    mb, ma = statistics.median(b), statistics.median(a)
-    rb, ra = rss_kib([BWRAP] + args), rss_kib([AJ] + args)
-    worst = max(worst, ma / mb)
-    print(f"{name:44} {mb * 1e3:9.2f} {ma * 1e3:9.2f} {ma / mb:6.2f} {rb:8} kB {ra:6} kB")
-print(f"# worst ratio (agentjail/bwrap median wall time): {worst:.2f}")
+        for tool in order[i % 3:] + order[:i % 3]:
+            times[tool].append(once([tool] + args + ["/usr/bin/true"]))
+    mb, mab, ma = (statistics.median(times[t]) for t in order)
+    (rb, pb), (ra, pa) = rss_kib([BWRAP] + args), rss_kib([AJB] + args)
+    worst = max(worst, mab / mb)
+    print(f"{name:40} {mb * 1e3:7.2f} {mab * 1e3:12.2f} {ma * 1e3:10.2f} {mab / mb:6.2f} {ma / mb:6.2f}"
+          f" {rb:10} {ra:7} {pb:8} {pa:8}")
+print(f"# worst ratio, agentjail as bwrap / bwrap (median wall time): {worst:.2f}")
+shutil.rmtree(proj, ignore_errors=True)
