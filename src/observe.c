@@ -19,14 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/json.h"
 #include "agentjail/launch.h"
@@ -34,6 +32,7 @@
 #include "agentjail/log.h"
 #include "agentjail/observe.h"
 #include "agentjail/plan.h"
+#include "agentjail/sidecar.h"
 #include "cleanup.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -68,58 +67,17 @@ struct aj_observe *aj_observe_free(struct aj_observe *o)
 
 /* ---- the observer process ------------------------------------------------------ */
 
-static int receive_fd(int sock)
-{
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	ssize_t n;
-	int fd;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPIPE;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	return fd;
-}
-
 static _Noreturn void observer_main(const struct aj_observe *o, int sock)
 {
-	int keep[2] = { sock, o->result_fd }, listener, sfd, null;
+	int keep[2] = { sock, o->result_fd }, listener, sfd;
 	sigset_t set;
 
-	(void)prctl(PR_SET_NAME, "agentjail-obs");
-	/* Terminal signals are the command's; the monitor ends us with SIGTERM. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	/* Only the socket, the table's memfd and stderr (verbose reports) stay open. */
+	aj_sidecar_begin("agentjail-obs", keep, o->result_fd >= 0 ? 2 : 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 
-	/* Only the socket, the table's memfd and stderr (verbose reports) stay open. */
-	(void)aj_close_fds_except(keep, o->result_fd >= 0 ? 2 : 1);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		(void)dup2(null, STDIN_FILENO);
-		(void)dup2(null, STDOUT_FILENO);
-		if (null > STDERR_FILENO)
-			(void)close(null);
-	}
-	if (aj_caps_drop_all() < 0)
-		_exit(1);
-
-	listener = receive_fd(sock);
+	listener = aj_recv_fd(sock);
 	(void)close(sock);
 	if (listener < 0)
 		_exit(0); /* the setup failed before the command: it has said why */
@@ -234,11 +192,6 @@ int aj_observe_install(struct aj_run *run)
 {
 	struct aj_observe *o = run->plan->observe;
 	struct sock_fprog prog;
-	char byte = 'L', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
 	int listener, r = 0;
 
 	if (!o || o->sock_child < 0 || !o->filter.data)
@@ -267,14 +220,9 @@ int aj_observe_install(struct aj_run *run)
 	}
 	if (listener < 0)
 		return aj_err(-errno, "observer: loading the seccomp notify filter");
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-	if (sendmsg(o->sock_child, &msg, MSG_NOSIGNAL) != 1)
-		r = aj_err(-errno, "observer: passing the listener out");
+	r = aj_send_fd(o->sock_child, listener);
+	if (r < 0)
+		r = aj_err(r, "observer: passing the listener out");
 	(void)close(listener);
 	aj_closep(&o->sock_child);
 	o->sock_child = -EBADF;

@@ -29,12 +29,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agentjail/caps.h"
 #include "agentjail/fdutil.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
 #include "agentjail/netpolicy.h"
 #include "agentjail/plan.h"
+#include "agentjail/sidecar.h"
 #include "agentjail/proxy.h"
 #include "cleanup.h"
 
@@ -132,64 +132,21 @@ int aj_proxy_prepare(struct aj_run *run)
 
 /* ---- the proxy process --------------------------------------------------- */
 
-/* Wait for the listening socket from the setup child; -EPIPE when it never comes. */
-static int receive_listener(int sock)
-{
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	ssize_t n;
-	int fd;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPIPE;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-	return fd;
-}
-
 static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpolicy *policy,
 				 pid_t monitor)
 {
 	struct aj_proxy_config cfg = { .policy = policy, .netlog_fd = run->netlog_fd };
-	int keep[2] = { sock, run->netlog_fd }, listen_fd, sfd, null;
+	int keep[2] = { sock, run->netlog_fd }, listen_fd, sfd;
 	sigset_t set;
 
 	/* Never outlive the monitor, even when it is killed. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
 		_exit(1);
-	(void)prctl(PR_SET_NAME, "agentjail-proxy");
-	/* Terminal signals are the command's business; the monitor ends us with SIGTERM. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	aj_sidecar_begin("agentjail-proxy", keep, run->netlog_fd >= 0 ? 2 : 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 
-	/* Nothing of the caller's or the plan's (--sync-fd, --info-fd, ...) stays open here. */
-	(void)aj_close_fds_except(keep, run->netlog_fd >= 0 ? 2 : 1);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		(void)dup2(null, STDIN_FILENO);
-		(void)dup2(null, STDOUT_FILENO);
-		if (null > STDERR_FILENO)
-			(void)close(null);
-	}
-	if (aj_caps_drop_all() < 0)
-		_exit(1);
-
-	listen_fd = receive_listener(sock);
+	listen_fd = aj_recv_fd(sock); /* -EPIPE when it never comes */
 	(void)close(sock);
 	if (listen_fd < 0)
 		_exit(0); /* the setup failed before the network was up: it has said why */
@@ -249,11 +206,6 @@ int aj_proxy_listen_inside(struct aj_run *run)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(AJ_PROXY_PORT),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	_cleanup_close_ int fd = -EBADF;
-	char byte = 'L', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
 	int one = 1, r = 0;
 
 	if (run->proxy_fd < 0)
@@ -267,16 +219,8 @@ int aj_proxy_listen_inside(struct aj_run *run)
 		r = aj_err(-errno, "proxy: bind 127.0.0.1:%d", AJ_PROXY_PORT);
 	else if (listen(fd, SOMAXCONN) < 0)
 		r = aj_err(-errno, "proxy: listen");
-	if (r == 0) {
-		memset(cbuf, 0, sizeof(cbuf));
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		if (sendmsg(run->proxy_fd, &msg, MSG_NOSIGNAL) != 1)
-			r = aj_err(-errno, "proxy: passing the socket to the proxy");
-	}
+	if (r == 0 && (r = aj_send_fd(run->proxy_fd, fd)) < 0)
+		r = aj_err(r, "proxy: passing the socket to the proxy");
 	(void)close(run->proxy_fd);
 	run->proxy_fd = -EBADF;
 	return r;

@@ -21,5 +21,9 @@ int aj_read_small_file(int dirfd, const char *path, char *buf, size_t size);
 int aj_write_file(int dirfd, const char *path, const char *s);
 /* Close every fd >= 3 except those listed, in any order (sorted in place; no allocation). */
 int aj_close_fds_except(int *keep, size_t n_keep);
+/* Pass one fd over a unix socket (one byte with SCM_RIGHTS). Returns -errno. */
+int aj_send_fd(int sock, int fd);
+/* Receive one fd so passed (close-on-exec); -EPIPE when none came. */
+int aj_recv_fd(int sock);
 /* Set or clear close-on-exec. */
 int aj_set_cloexec(int fd, bool on);
