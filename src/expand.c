@@ -141,13 +141,7 @@ static int build_views(struct ex *x)
 		switch (op->kind) {
 		case AJ_OP_BIND:
 		case AJ_OP_BIND_FD:
-			if (op->kind == AJ_OP_BIND_FD) {
-				char fdpath[32];
-
-				snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", op->fd);
-				real = realpath(fdpath, NULL);
-			} else
-				real = realpath(op->src, NULL);
+			real = aj_op_source_realpath(op);
 			/* A missing -try source is skipped; a missing other one fails in mount.c. */
 			if (!real && errno == ENOENT && (op->flags & AJ_OPF_TRY))
 				break;

@@ -237,9 +237,6 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 int aj_filter_build_fresh(const struct aj_filter_spec *spec, struct aj_blob *ret)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	void *data;
-	size_t size;
 	int r;
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -261,6 +258,15 @@ int aj_filter_build_fresh(const struct aj_filter_spec *spec, struct aj_blob *ret
 		r = add_rules(ctx, spec);
 	if (r < 0)
 		return r;
+	return aj_filter_export(ctx, ret);
+}
+
+int aj_filter_export(scmp_filter_ctx ctx, struct aj_blob *ret)
+{
+	_cleanup_close_ int fd = -EBADF;
+	void *data;
+	size_t size;
+	int r;
 
 	/* libseccomp 2.5 exports only to an fd. */
 	fd = memfd_create("agentjail-seccomp", MFD_CLOEXEC);

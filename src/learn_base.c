@@ -235,13 +235,7 @@ int aj_learn_base_add_views(struct aj_base *b, const struct aj_plan *plan)
 		switch (op->kind) {
 		case AJ_OP_BIND:
 		case AJ_OP_BIND_FD:
-			if (op->kind == AJ_OP_BIND_FD) {
-				char fdpath[32];
-
-				snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", op->fd);
-				real = realpath(fdpath, NULL);
-			} else
-				real = realpath(op->src, NULL);
+			real = aj_op_source_realpath(op);
 			if (!real)
 				break; /* a missing -try source: nothing shown */
 			r = add_view(b, op->dest, real, !(op->flags & AJ_OPF_RO));

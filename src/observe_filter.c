@@ -15,10 +15,9 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
-#include "agentjail/fdutil.h"
+#include "agentjail/filter.h"
 #include "agentjail/observe.h"
 #include "cleanup.h"
 
@@ -69,9 +68,6 @@ static int add_rules(scmp_filter_ctx ctx)
 int aj_observe_filter_build(struct aj_blob *ret)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	void *data;
-	size_t size;
 	int r;
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -82,21 +78,5 @@ int aj_observe_filter_build(struct aj_blob *ret)
 		r = add_rules(ctx);
 	if (r < 0)
 		return r;
-	fd = memfd_create("agentjail-observe", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		return r;
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
-	r = aj_read_all(fd, 8u * 4096u, &data, &size);
-	if (r < 0)
-		return r;
-	if (size == 0 || size % 8) {
-		free(data);
-		return -EINVAL;
-	}
-	*ret = (struct aj_blob){ .data = data, .size = size };
-	return 0;
+	return aj_filter_export(ctx, ret);
 }

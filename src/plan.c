@@ -244,6 +244,16 @@ const char *aj_src_format(const struct aj_src *where, char *buf, size_t size)
 	return buf;
 }
 
+char *aj_op_source_realpath(const struct aj_op *op)
+{
+	char fdpath[32];
+
+	if (op->kind != AJ_OP_BIND_FD)
+		return op->src ? realpath(op->src, NULL) : (errno = EINVAL, NULL);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", op->fd);
+	return realpath(fdpath, NULL);
+}
+
 const char *aj_op_kind_name(enum aj_op_kind kind)
 {
 	static const char *const names[_AJ_OP_KIND_MAX] = {

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ bool aj_filter_known_name(const char *name);
 
 /* Build the filter as BPF into ret (data malloc'd). Returns -errno; never prints. */
 int aj_filter_build(const struct aj_filter_spec *spec, struct aj_blob *ret);
+/* Export a libseccomp context as BPF into ret (data malloc'd). Returns -errno. */
+int aj_filter_export(scmp_filter_ctx ctx, struct aj_blob *ret);
 /* The same, always through libseccomp (no build-time table). */
 int aj_filter_build_fresh(const struct aj_filter_spec *spec, struct aj_blob *ret);
 

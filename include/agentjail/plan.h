@@ -251,6 +251,8 @@ const char *aj_plan_intern_name(struct aj_plan *plan, const char *name);
 const char *aj_src_format(const struct aj_src *where, char *buf, size_t size);
 
 const char *aj_op_kind_name(enum aj_op_kind kind);
+/* The host path a bind's source (path or --bind-fd) resolves to, malloc'd; NULL and errno. */
+char *aj_op_source_realpath(const struct aj_op *op);
 
 /* Cross-option checks that need the whole plan (bwrap's rules). Logs. */
 int aj_plan_validate(struct aj_plan *plan);
