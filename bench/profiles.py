@@ -15,7 +15,8 @@
    Target: within 1.5x of bwrap.
 
 Runs alternate between the tools so machine noise hits both alike; medians.
-Usage: bench/profiles.py [AGENTJAIL] [RUNS]
+Usage: bench/profiles.py [AGENTJAIL] [RUNS], as an unprivileged user (root's
+profile runs map root away, so a tree root made is not theirs to use).
 """
 import os
 import shutil
@@ -25,6 +26,9 @@ import sys
 import tempfile
 import time
 
+if os.getuid() == 0:
+    sys.exit("bench/profiles.py: run it as an unprivileged user (root's profile runs map root "
+             "away: see root-maps-to in agentjail.ini(5))")
 AJ = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/agentjail")
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 21
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
