@@ -142,7 +142,7 @@ static int prepare(struct aj_run *run)
 	 * the reaper executes agentjail-reaper from inside, where it need not be.
 	 */
 	if (run->reaper && !plan->hardened) {
-		if ((run->ns & AJ_NS_PID) && plan->pidns_fd < 0)
+		if ((run->ns & AJ_NS_PID) && plan->pidns_fd < 0 && !plan->no_fence)
 			run->fence_fd = aj_landlock_fence_open(run->privileged);
 		if (run->fence_fd < 0)
 			run->reaper_exe_fd = aj_reaper_open_program();

@@ -202,6 +202,7 @@ struct aj_plan {
 	 * hardening that a bwrap-compatible command line does not get by default.
 	 */
 	bool hardened;
+	bool no_fence;       /* agentjail-test only: pid 1 executes agentjail-reaper (reaper.c) */
 	char *profile_name;  /* the profile asked for, NULL without one */
 	char *profile_text;  /* the effective profile as INI (for --dump-profile, audit) */
 

@@ -59,6 +59,20 @@ join_at_once() {
 	echo "$bad"
 }
 
+# pid1_program: the program the sandbox's pid 1 runs, seen from outside.
+pid1_program() {
+	local fifo pid exe
+	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
+	mkfifo "$fifo"
+	"$AJB" "${BASE[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 3>"$fifo" &
+	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
+	rm -f "$fifo"
+	exe=$(readlink "/proc/$pid/exe")
+	kill -KILL "$pid" 2>/dev/null
+	wait
+	basename "$exe"
+}
+
 tests() {
 	if [ -z "$BWRAP" ] || [ ! -x "$BWRAP" ]; then
 		tap_skip "namespace differential tests" "no bwrap installed"
@@ -87,6 +101,16 @@ tests() {
 	both "--userns and --pidns join a running sandbox" scenario_join
 	expect_eq "child-pid's namespaces can be joined as soon as --info-fd names it" 0 \
 		"$(join_at_once 20)"
+	# Kernels without the Landlock fence (reaper.c) take the executed agentjail-reaper.
+	if [ -n "${AGENTJAIL_TEST:-}" ]; then
+		expect_match "fenced: pid 1 is the forked launcher" "^agentjail" "$(pid1_program)"
+		expect_eq "without the fence: pid 1 executes agentjail-reaper" agentjail-reaper \
+			"$(AGENTJAIL_TEST_NO_FENCE=1 pid1_program)"
+		expect_eq "... and is joinable as soon as --info-fd names it" 0 \
+			"$(AGENTJAIL_TEST_NO_FENCE=1 join_at_once 20)"
+	else
+		tap_skip "the executed reaper" "no agentjail-test build (AGENTJAIL_TEST)"
+	fi
 	both "--userns2 into a namespace that is not a descendant" scenario_userns2
 	local b a
 	b=$(/usr/bin/python3 "$AJ_SRCDIR/tests/compat/userns-block.py" "$BWRAP" "$PROBE" 2>&1)

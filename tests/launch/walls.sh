@@ -146,6 +146,14 @@ proc_tests() {
 	expect_eq "pid 1 is out of the command's reach: /proc/1 gives nothing; the command is dumpable" \
 		"readlink /proc/1/exe EACCES read /proc/1/environ EACCES readlink /proc/1/fd/0 EACCES readlink /proc/self/exe ok dumpable 1" \
 		"$OUT"
+	# Without the fence (old kernels): the executed reaper is not dumpable either.
+	if [ "$AJ_MODE" != root ] && [ -n "${AGENTJAIL_TEST:-}" ]; then
+		AGENTJAIL_TEST_NO_FENCE=1 words "$AGENTJAIL_TEST" "${BASE[@]}" "${pidns[@]}" /probe \
+			readlink /proc/1/exe : read /proc/1/environ : readlink /proc/1/fd/0 : dumpable
+		expect_eq "without the fence: pid 1 (agentjail-reaper) gives nothing either" \
+			"readlink /proc/1/exe EACCES read /proc/1/environ EACCES readlink /proc/1/fd/0 EACCES dumpable 1" \
+			"$OUT"
+	fi
 	# The Landlock fence of a bwrap-style run holds even against root's CAP_SYS_PTRACE,
 	# where the kernel can make one for root (ABI 6: signal scoping).
 	local abi
