@@ -117,6 +117,8 @@ int aj_walls_prepare(struct aj_run *run)
 		run->switch_ids = true;
 	}
 	plan->tmpfs_size = w.tmpfs_size;
+	run->filter = w.filter;
+	run->filter_spec = w.spec;
 
 	if (w.landlock) {
 		int abi = aj_landlock_abi();
@@ -146,13 +148,11 @@ int aj_walls_prepare(struct aj_run *run)
 int aj_walls_build_filter(struct aj_run *run)
 {
 	struct aj_plan *plan = run->plan;
-	struct aj_walls w;
 	int r;
 
-	aj_walls_resolve(plan, run->privileged, &w); /* the same answer as before clone() */
-	if (!w.filter || plan->filter.data)
+	if (!run->filter || plan->filter.data)
 		return 0;
-	r = aj_filter_build(&w.spec, &plan->filter);
+	r = aj_filter_build(&run->filter_spec, &plan->filter);
 	if (r < 0)
 		return aj_err(r, "building the seccomp filter");
 	return 0;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "agentjail/filter.h"
+
 struct aj_plan;
 
 /* What this launch does, derived from the plan and the caller before clone(). */
@@ -41,6 +43,8 @@ struct aj_run {
 	gid_t map_gid;          /* or root-maps-to when root runs hardened */
 	bool switch_ids;        /* the child leaves host uid 0 for the mapped ids */
 	int landlock_abi;       /* > 0: apply Landlock, negotiated to this ABI */
+	bool filter;            /* a built-in seccomp filter, as filter_spec says */
+	struct aj_filter_spec filter_spec; /* (its names point into the plan) */
 
 	/* Pipes between the monitor, the setup child, the reaper and the command. */
 	int go_rd, go_wr;       /* monitor -> child: maps are written, go on */

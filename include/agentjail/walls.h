@@ -46,7 +46,7 @@ struct aj_walls {
 /* Resolve the plan's settings for a caller (privileged: real uid 0). Pure. */
 void aj_walls_resolve(const struct aj_plan *plan, bool privileged, struct aj_walls *ret);
 
-/* Before clone(): identity, tmpfs size, Landlock ABI, the filter as BPF. Logs. */
+/* Before clone(): identity, tmpfs size, Landlock ABI, which filter. Logs. */
 int aj_walls_prepare(struct aj_run *run);
 /* In the setup child: build the seccomp filter aj_walls_prepare() chose. Logs. */
 int aj_walls_build_filter(struct aj_run *run);
