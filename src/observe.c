@@ -13,16 +13,13 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agentjail/fdutil.h"
@@ -70,25 +67,11 @@ struct aj_observe *aj_observe_free(struct aj_observe *o)
 static _Noreturn void observer_main(const struct aj_observe *o, int sock)
 {
 	int keep[2] = { sock, o->result_fd }, listener, sfd;
-	sigset_t set;
 
 	/* Only the socket, the table's memfd and stderr (verbose reports) stay open. */
 	aj_sidecar_begin("agentjail-obs", keep, o->result_fd >= 0 ? 2 : 1);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-
-	listener = aj_recv_fd(sock);
-	(void)close(sock);
-	if (listener < 0)
-		_exit(0); /* the setup failed before the command: it has said why */
-
-	/* From now on SIGTERM is an event: the table is written out first. */
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		aj_err(-errno, "observer: signalfd");
-		_exit(1);
-	}
+	/* SIGTERM comes as an event: the table is written out first. */
+	listener = aj_sidecar_receive("observer", sock, &sfd);
 	_exit(aj_observe_serve(o, listener, sfd));
 }
 
@@ -232,7 +215,6 @@ int aj_observe_install(struct aj_run *run)
 void aj_observe_stop(struct aj_run *run)
 {
 	struct aj_observe *o = run->plan->observe;
-	struct pollfd pfd;
 
 	if (!o)
 		return;
@@ -249,12 +231,8 @@ void aj_observe_stop(struct aj_run *run)
 	 */
 	if (o->mode == AJ_OBSERVE_VERBOSE && !run->plan->hardened)
 		return;
-	(void)kill(o->pid, SIGTERM);
-	pfd = (struct pollfd){ .fd = o->pidfd, .events = POLLIN };
 	/* Writing a large table takes a moment; never wait long. */
-	if (o->pidfd < 0 || poll(&pfd, 1, 10000) <= 0)
-		(void)kill(o->pid, SIGKILL);
-	(void)waitpid(o->pid, NULL, 0);
+	aj_sidecar_stop(o->pid, o->pidfd, 10000);
 	aj_closep(&o->pidfd);
 	o->pidfd = -EBADF;
 	o->pid = 0;

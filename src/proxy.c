@@ -17,16 +17,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agentjail/fdutil.h"
@@ -136,30 +133,14 @@ static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpoli
 				 pid_t monitor)
 {
 	struct aj_proxy_config cfg = { .policy = policy, .netlog_fd = run->netlog_fd };
-	int keep[2] = { sock, run->netlog_fd }, listen_fd, sfd;
-	sigset_t set;
+	int keep[2] = { sock, run->netlog_fd };
 
 	/* Never outlive the monitor, even when it is killed. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
 		_exit(1);
 	aj_sidecar_begin("agentjail-proxy", keep, run->netlog_fd >= 0 ? 2 : 1);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-
-	listen_fd = aj_recv_fd(sock); /* -EPIPE when it never comes */
-	(void)close(sock);
-	if (listen_fd < 0)
-		_exit(0); /* the setup failed before the network was up: it has said why */
-
-	/* From now on SIGTERM is an event: connections are closed and logged. */
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		aj_err(-errno, "proxy: signalfd");
-		_exit(1);
-	}
-	cfg.listen_fd = listen_fd;
-	cfg.signal_fd = sfd;
+	/* SIGTERM comes as an event: connections are closed and logged. */
+	cfg.listen_fd = aj_sidecar_receive("proxy", sock, &cfg.signal_fd);
 	_exit(aj_proxy_serve(&cfg) < 0 ? 1 : 0);
 }
 
@@ -230,18 +211,12 @@ int aj_proxy_listen_inside(struct aj_run *run)
 
 void aj_proxy_stop(struct aj_run *run)
 {
-	struct pollfd pfd = { .fd = run->proxy_pidfd, .events = POLLIN };
-
 	/* Without the socket's other end a proxy still waiting for it ends by itself. */
 	aj_closep(&run->proxy_fd);
 	run->proxy_fd = -EBADF;
-	if (run->proxy_pid > 0) {
-		(void)kill(run->proxy_pid, SIGTERM);
-		/* Closing and logging its connections takes milliseconds; never wait long. */
-		if (run->proxy_pidfd < 0 || poll(&pfd, 1, 2000) <= 0)
-			(void)kill(run->proxy_pid, SIGKILL);
-		(void)waitpid(run->proxy_pid, NULL, 0);
-	}
+	/* Closing and logging its connections takes milliseconds; never wait long. */
+	if (run->proxy_pid > 0)
+		aj_sidecar_stop(run->proxy_pid, run->proxy_pidfd, 2000);
 	aj_closep(&run->proxy_pidfd);
 	run->proxy_pidfd = -EBADF;
 	run->proxy_pid = 0;
