@@ -624,17 +624,7 @@ int aj_audit_netlog_json(int fd, struct aj_buf *b, size_t *ret_dropped)
 
 	aj_buf_puts(b, "[");
 	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		int rfd;
-
-		/* Our own fd offset is the proxy's append position: read through a fresh one. */
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		rfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (rfd < 0)
-			return -errno;
-		r = aj_read_all(rfd, NETLOG_MAX_BYTES, &buf, &size);
-		(void)close(rfd);
+		r = aj_read_all_from_start(fd, NETLOG_MAX_BYTES, &buf, &size);
 		if (r == -E2BIG) {
 			/* Too much to keep: note it instead. */
 			dropped++;

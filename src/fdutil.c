@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -54,6 +55,20 @@ int aj_read_all(int fd, size_t max, void **ret_data, size_t *ret_size)
 	*ret_data = TAKE_PTR(buf);
 	*ret_size = size;
 	return 0;
+}
+
+int aj_read_all_from_start(int fd, size_t max, void **ret_data, size_t *ret_size)
+{
+	char path[64];
+	int rfd, r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	r = aj_read_all(rfd, max, ret_data, ret_size);
+	(void)close(rfd);
+	return r;
 }
 
 int aj_write_all(int fd, const void *buf, size_t size)

@@ -187,20 +187,14 @@ static int read_net(int fd, struct aj_learn_net **ret, size_t *ret_n)
 	_cleanup_free_ char *data = NULL;
 	struct aj_learn_net *v = NULL;
 	size_t size = 0, n = 0;
-	char path[64];
 	void *buf;
-	int rfd, r;
+	int r;
 
 	*ret = NULL;
 	*ret_n = 0;
 	if (fd < 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (rfd < 0)
-		return -errno;
-	r = aj_read_all(rfd, (size_t)16 << 20, &buf, &size);
-	(void)close(rfd);
+	r = aj_read_all_from_start(fd, (size_t)16 << 20, &buf, &size);
 	if (r < 0)
 		return r;
 	data = buf;

@@ -286,22 +286,15 @@ int aj_observe_read(struct aj_observe *o, struct aj_observe_rec **ret, size_t *r
 	_cleanup_free_ char *data = NULL;
 	struct aj_observe_rec *v = NULL;
 	size_t size = 0, n = 0, cap = 0;
-	char path[64];
 	void *buf;
-	int fd, r;
+	int r;
 
 	*ret = NULL;
 	*ret_n = 0;
 	*ret_dropped = 0;
 	if (o->result_fd < 0)
 		return 0;
-	/* Through a fresh fd: ours shares the observer's offset, at the end. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", o->result_fd);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return aj_err(-errno, "observer: reading its table");
-	r = aj_read_all(fd, (size_t)1 << 30, &buf, &size);
-	(void)close(fd);
+	r = aj_read_all_from_start(o->result_fd, (size_t)1 << 30, &buf, &size);
 	if (r < 0)
 		return aj_err(r, "observer: reading its table");
 	data = buf;

@@ -11,6 +11,12 @@
 
 /* Read fd to EOF (at most max bytes, else -E2BIG) into a NUL-terminated buffer. */
 int aj_read_all(int fd, size_t max, void **ret_data, size_t *ret_size);
+/*
+ * aj_read_all() of a file from its start, through a fresh open file
+ * description: fd's own offset is shared with the process that writes it
+ * (the proxy's decision log, the observer's table), which left it at the end.
+ */
+int aj_read_all_from_start(int fd, size_t max, void **ret_data, size_t *ret_size);
 /* Write all of buf, retrying on EINTR and short writes. */
 int aj_write_all(int fd, const void *buf, size_t size);
 /* Copy from one fd to another until EOF. */
