@@ -8,68 +8,65 @@
 
 P=(--proc /proc)
 
-# scenario_join TOOL: a first sandbox keeps running; a second joins its user
-# and pid namespaces through /proc/<child-pid>/ns/*.
-scenario_join() {
-	local tool=$1 fifo pid out
+# sandbox_start TOOL ARGS...: TOOL BASE ARGS --info-fd 3 /probe sleep 60 in the
+# background; PID is its child-pid, read the moment --info-fd gives it.
+sandbox_start() {
+	local tool=$1 fifo
+	shift
 	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
 	mkfifo "$fifo"
-	"$tool" "${BASE[@]}" "${P[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 \
-		3>"$fifo" &
-	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
+	"$tool" "${BASE[@]}" "$@" --info-fd 3 /probe sleep 60 3>"$fifo" &
+	PID=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
 	rm -f "$fifo"
-	"$tool" "${BASE[@]}" "${P[@]}" --userns 5 --pidns 6 /probe pid : ids \
-		5<"/proc/$pid/ns/user" 6<"/proc/$pid/ns/pid" 2>&1 | grep -v '^Cap'
-	echo "exit=${PIPESTATUS[0]}"
-	"$tool" "${BASE[@]}" --userns 5 --uid 4321 /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
-	"$tool" "${BASE[@]}" --userns 5 --unshare-user /probe ids 5<"/proc/$pid/ns/user" 2>&1 | head -1
-	kill -KILL "$pid" 2>/dev/null # pid 1: the whole sandbox goes
+}
+
+# sandbox_end: kill its pid 1 (the whole sandbox goes) and reap the launcher.
+sandbox_end() {
+	kill -KILL "$PID" 2>/dev/null
 	wait
 }
 
+# scenario_join TOOL: a first sandbox keeps running; a second joins its user
+# and pid namespaces through /proc/<child-pid>/ns/*.
+scenario_join() {
+	local tool=$1
+	sandbox_start "$tool" "${P[@]}" --unshare-user --unshare-pid
+	"$tool" "${BASE[@]}" "${P[@]}" --userns 5 --pidns 6 /probe pid : ids \
+		5<"/proc/$PID/ns/user" 6<"/proc/$PID/ns/pid" 2>&1 | grep -v '^Cap'
+	echo "exit=${PIPESTATUS[0]}"
+	"$tool" "${BASE[@]}" --userns 5 --uid 4321 /probe ids 5<"/proc/$PID/ns/user" 2>&1 | head -1
+	"$tool" "${BASE[@]}" --userns 5 --unshare-user /probe ids 5<"/proc/$PID/ns/user" 2>&1 | head -1
+	sandbox_end
+}
+
 scenario_userns2() {
-	local tool=$1 fifo pid
-	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
-	mkfifo "$fifo"
-	"$tool" "${BASE[@]}" --unshare-user --info-fd 3 /probe sleep 60 3>"$fifo" &
-	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
-	rm -f "$fifo"
+	local tool=$1
+	sandbox_start "$tool" --unshare-user
 	# The current namespace is not a descendant of the sandbox's: refused.
-	"$tool" "${BASE[@]}" --userns2 5 /probe exit 0 5<"/proc/$pid/ns/user" 2>&1
+	"$tool" "${BASE[@]}" --userns2 5 /probe exit 0 5<"/proc/$PID/ns/user" 2>&1
 	echo "exit=$?"
-	kill -KILL "$pid" 2>/dev/null # pid 1: the whole sandbox goes
-	wait
+	sandbox_end
 }
 
 # join_at_once N: how many of N runs refused to open /proc/<child-pid>/ns/user
 # the moment --info-fd named the pid (bwrap's callers do exactly that).
 join_at_once() {
-	local n=$1 bad=0 fifo pid i
+	local n=$1 bad=0 i
 	for ((i = 0; i < n; i++)); do
-		fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
-		mkfifo "$fifo"
-		"$AJB" "${BASE[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 3>"$fifo" &
-		pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
-		rm -f "$fifo"
-		{ exec 5<"/proc/$pid/ns/user"; } 2>/dev/null || bad=$((bad + 1))
+		sandbox_start "$AJB" --unshare-user --unshare-pid
+		{ exec 5<"/proc/$PID/ns/user"; } 2>/dev/null || bad=$((bad + 1))
 		exec 5<&-
-		kill -KILL "$pid" 2>/dev/null
-		wait
+		sandbox_end
 	done
 	echo "$bad"
 }
 
 # pid1_program: the program the sandbox's pid 1 runs, seen from outside.
 pid1_program() {
-	local fifo pid exe
-	fifo=$(mktemp -u /tmp/aj-info.XXXXXX)
-	mkfifo "$fifo"
-	"$AJB" "${BASE[@]}" --unshare-user --unshare-pid --info-fd 3 /probe sleep 60 3>"$fifo" &
-	pid=$(sed -n 's/.*"child-pid": \([0-9]*\).*/\1/p' <"$fifo")
-	rm -f "$fifo"
-	exe=$(readlink "/proc/$pid/exe")
-	kill -KILL "$pid" 2>/dev/null
-	wait
+	local exe
+	sandbox_start "$AJB" --unshare-user --unshare-pid
+	exe=$(readlink "/proc/$PID/exe")
+	sandbox_end
 	basename "$exe"
 }
 
