@@ -124,6 +124,30 @@ _aj_stage() {
 	echo "$d"
 }
 
+# tap_relay: pass on the TAP lines of a nested run (stdin), numbered as ours.
+tap_relay() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "* | "not ok "*)
+			_tap_n=$((_tap_n + 1))
+			echo "$line" | sed -E "s/^(not )?ok [0-9]+/\\1ok $_tap_n/"
+			;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# wait_for_file PATH: until PATH exists, at most 5 s; fails when it never does.
+wait_for_file() {
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 aj_main() {
 	if [ -n "${AJ_INNER:-}" ]; then
 		AJ_MODE=user
@@ -138,19 +162,11 @@ aj_main() {
 			AJ_MODE=user
 			tap_skip "unprivileged half" "no test user $AJ_TEST_USER (tests/run-all.sh creates it)"
 		else
-			local d line script
+			local d script
 			d=$(_aj_stage)
 			script="$d/tests/${0#"$AJ_SRCDIR"/tests/}"
 			[ -f "$script" ] || script="$d/tests/$(basename "$(dirname "$0")")/$(basename "$0")"
-			while IFS= read -r line; do
-				case "$line" in
-				"ok "* | "not ok "*)
-					_tap_n=$((_tap_n + 1))
-					echo "$line" | sed -E "s/^(not )?ok [0-9]+/\\1ok $_tap_n/"
-					;;
-				*) echo "$line" ;;
-				esac
-			done < <(cd "$d" && runuser -u "$AJ_TEST_USER" -- env -i PATH=/usr/bin:/bin \
+			tap_relay < <(cd "$d" && runuser -u "$AJ_TEST_USER" -- env -i PATH=/usr/bin:/bin \
 				HOME=/tmp LANG=C AJ_INNER=1 AJ_TEST_USER="$AJ_TEST_USER" \
 				AGENTJAIL="$d/bin/agentjail" AJ_PROBE="$d/bin/aj-probe" \
 				AGENTJAIL_TEST="${AGENTJAIL_TEST:+$d/bin/agentjail-test}" \

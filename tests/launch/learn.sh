@@ -36,15 +36,11 @@ make_fixtures() {
 }
 
 start_servers() {
-	local d=$1 i
+	local d=$1
 	/usr/bin/python3 "$AJ_SRCDIR/tests/launch/learn-server.py" "$d/ready" "$d/home/sock" \
 		>"$d/server.log" 2>&1 &
 	SRV=$!
-	for i in $(seq 100); do
-		[ -e "$d/ready" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for_file "$d/ready"
 }
 
 # In the project, with the fake home.

@@ -53,15 +53,11 @@ make_fixtures() {
 }
 
 start_servers() {
-	local d=$1 i
+	local d=$1
 	/usr/bin/python3 "$AJ_SRCDIR/tests/launch/netserver.py" "$d/ready" "$d/www" "$HP" "$EP" "$TP" \
 		"$d/cert.pem" "$d/key.pem" $NET_ADDRS >"$d/server.log" 2>&1 &
 	SRV=$!
-	for i in $(seq 100); do
-		[ -e "$d/ready" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for_file "$d/ready"
 }
 
 # The body of a response that curl -i printed: after the blank line.
@@ -311,7 +307,7 @@ inner_tests() {
 }
 
 tests() {
-	local d line
+	local d
 	if ! command -v ip >/dev/null || ! command -v openssl >/dev/null; then
 		tap_skip "network tests" "ip (iproute2) or openssl missing"
 		return
@@ -323,15 +319,7 @@ tests() {
 		rm -rf "$d"
 		return
 	fi
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "* | "not ok "*)
-			_tap_n=$((_tap_n + 1))
-			echo "$line" | sed -E "s/^(not )?ok [0-9]+/\\1ok $_tap_n/"
-			;;
-		*) echo "$line" ;;
-		esac
-	done < <(AJT_DIR=$d AJT_INNER=$AJ_MODE testnet bash "$0" 2>&1)
+	tap_relay < <(AJT_DIR=$d AJT_INNER=$AJ_MODE testnet bash "$0" 2>&1)
 	rm -rf "$d"
 }
 
