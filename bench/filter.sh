@@ -25,24 +25,7 @@ mkdir -p "$DIR"
 
 cc -O2 -o "$DIR/syscall-loop" bench/syscall-loop.c
 
-REPO="$DIR/repo-$FILES"
-if [ ! -d "$REPO/.git" ]; then
-	echo "== creating a git repository of $FILES files in $REPO"
-	rm -rf "$REPO"
-	mkdir -p "$REPO"
-	(cd "$REPO" && git init -q &&
-		/usr/bin/python3 -c "
-import os
-n = $FILES
-for i in range(n):
-    d = 'src/d%03d' % (i // 100)
-    os.makedirs(d, exist_ok=True)
-    with open('%s/f%05d.c' % (d, i), 'w') as f:
-        f.write('int f%d(void) { return %d; }\n' % (i, i))
-" && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -q -m files)
-fi
-# A warm index and page cache, as in daily use.
-git -C "$REPO" status --porcelain >/dev/null
+. bench/git-repo.sh
 
 SYS=(--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
      --ro-bind /etc/passwd /etc/passwd --dev /dev --proc /proc --tmpfs /tmp

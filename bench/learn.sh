@@ -21,23 +21,7 @@ ROUNDS=${AJ_BENCH_ROUNDS:-10}
 DIR=${AJ_BENCH_DIR:-/var/tmp/agentjail-bench}
 mkdir -p "$DIR"
 
-REPO="$DIR/repo-$FILES"
-if [ ! -d "$REPO/.git" ]; then
-	echo "== creating a git repository of $FILES files in $REPO"
-	rm -rf "$REPO"
-	mkdir -p "$REPO"
-	(cd "$REPO" && git init -q &&
-		/usr/bin/python3 -c "
-import os
-n = $FILES
-for i in range(n):
-    d = 'src/d%03d' % (i // 100)
-    os.makedirs(d, exist_ok=True)
-    with open('%s/f%05d.c' % (d, i), 'w') as f:
-        f.write('int f%d(void) { return %d; }\n' % (i, i))
-" && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -q -m files)
-fi
-git -C "$REPO" status --porcelain >/dev/null
+. bench/git-repo.sh
 
 # Root's profile run would be host uid 65534, and git refuses a repository
 # owned by someone else: keep root's ids (not what is measured).
