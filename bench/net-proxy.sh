@@ -109,15 +109,13 @@ wait "$pid"
 echo "proxy RSS: $r0 KiB idle, $r1 KiB with $CONNS open tunnels ($fds fds)"
 echo "user memory per open connection: $(( (r1 - r0) * 1024 / CONNS )) bytes (RSS growth)"
 # Kernel objects the proxy holds per connection, sized from /proc/slabinfo (root):
-# two TCP sockets (sock, socket inode, file, dentry), two pipes (pipe info,
-# 16-slot buffer array, inode, two files, dentry) and two epoll items.
+# two TCP sockets (sock, socket inode, file, dentry) and two epoll items.
 if [ -r /proc/slabinfo ]; then
 	awk '{sz[$1] = $4} END {
 		sock = sz["TCP"] + sz["sock_inode_cache"] + sz["filp"] + sz["dentry"]
-		pipe = sz["kmalloc-192"] + sz["kmalloc-1k"] + sz["inode_cache"] + 2 * sz["filp"] + sz["dentry"]
-		printf "kernel objects per open connection: about %d bytes (2 sockets of %d, 2 pipes of %d, 2 epoll items of %d)\n",
-			2 * sock + 2 * pipe + 2 * sz["eventpoll_epi"], sock, pipe, sz["eventpoll_epi"]
+		printf "kernel objects per open connection: about %d bytes (2 sockets of %d, 2 epoll items of %d)\n",
+			2 * sock + 2 * sz["eventpoll_epi"], sock, sz["eventpoll_epi"]
 	}' /proc/slabinfo
 fi
-echo "data buffered per connection: at most its two pipes, 64 KiB each (1 MiB once a direction has carried 1 MiB), plus the sockets' buffers"
+echo "data buffered per connection: none in the proxy (what the other side cannot take yet stays in the sockets' queues); one 8 MiB relay buffer for all, given back when idle"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,13 +19,14 @@
 #include "agentjail/resolve.h"
 
 /*
- * Pipes start at the kernel's default (16 pages) and grow to PIPE_BULK once
- * a direction has carried that much: fewer splice calls and wakeups for bulk
- * data, while idle or chatty connections stay small (pipe pages count against
- * fs.pipe-user-pages-soft per user; past it the kernel refuses to grow them,
- * which only costs speed).
+ * The relay's one buffer, shared by all connections.  Large, because on
+ * loopback the relay is bound by its own CPU: each peek-and-send costs
+ * wake-ups and TCP bookkeeping that bigger chunks spread over more bytes
+ * (measured, bench/net-proxy.sh: 1, 2, 8 and 16 MiB; 8 was fastest).  Only
+ * bulk data touches its pages, and they are given back when the relay idles.
  */
-#define PIPE_BULK (1024 * 1024)
+#define RELAY_BUF (8u << 20)
+#define RELAY_SMALL (64u << 10)   /* a peek beyond this has touched pages worth giving back */
 #define PUMP_BUDGET (4u << 20)     /* bytes one connection moves before others' turn */
 #define SWEEP_MS 250
 #define MAX_EVENTS 128
@@ -51,10 +52,6 @@ struct conn {
 	enum state st;
 	enum proto proto;
 	int cfd, ufd;
-	int up[2], down[2];       /* pipes: client -> server, server -> client */
-	size_t up_n, down_n;      /* bytes in each pipe */
-	size_t up_cap, down_cap;
-	bool up_grown, down_grown; /* PIPE_BULK asked for */
 	bool c_eof, u_eof;        /* read sides at end of file */
 	bool u_shut, c_shut;      /* write sides shut */
 	bool queued;              /* in the ready list (budget ran out) */
@@ -87,6 +84,9 @@ struct loop {
 	uint64_t denied[256];
 	unsigned n_denied;
 	char scratch[AJ_HTTP_HEADER_MAX + 1];
+	char *relay_buf;          /* RELAY_BUF bytes, mmap'ed */
+	bool relay_hot;           /* relay_buf holds pages touched by bulk data */
+	bool relay_busy;          /* bulk data moved since the last sweep */
 };
 
 /* epoll data: generation << 32 | slot << 1 | upstream; the fixed fds above that. */
@@ -144,6 +144,7 @@ void aj_proxy_connect_next(struct loop *l, struct conn *c, int last_err);
 void aj_proxy_on_connect_event(struct loop *l, struct conn *c);
 void aj_proxy_send_header(struct loop *l, struct conn *c);
 void aj_proxy_pump(struct loop *l, struct conn *c);
+void aj_proxy_relay_idle(struct loop *l);
 
 /* proxy_request.c */
 void aj_proxy_on_request(struct loop *l, struct conn *c, uint32_t events);

@@ -6,9 +6,10 @@
  * MSG_PEEK into one buffer shared by all connections, so a connection that
  * is still talking costs no buffer of its own) -> decision on the name ->
  * resolution (resolve.c) -> decision on each address -> non-blocking
- * connect -> relay.  The relay moves bytes with splice(2) through two pipes
- * per connection, so the data never enters user space and what a
- * connection can hold is bounded by the pipe sizes.
+ * connect -> relay.  The relay peeks at what one side holds, sends what the
+ * other side takes and drops that much (proxy_relay.c), through one buffer
+ * shared by all connections: the proxy holds no data of a connection between
+ * events, TCP's windows do the holding back.
  *
  * A hostile client can hurt only itself: requests have a size cap and a
  * deadline, refusals are answered without blocking, and each event handles
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -66,15 +68,13 @@ void aj_proxy_conn_close(struct loop *l, struct conn *c)
 		aj_proxy_log_record(l, c, true);
 	aj_proxy_close_fd(&c->cfd);
 	aj_proxy_close_fd(&c->ufd);
-	aj_proxy_close_fd(&c->up[0]);
-	aj_proxy_close_fd(&c->up[1]);
-	aj_proxy_close_fd(&c->down[0]);
-	aj_proxy_close_fd(&c->down[1]);
 	free(c->out);
 	l->slots[c->slot] = NULL;
 	l->free_slots[l->n_free++] = c->slot;
 	l->n_open--;
 	free(c);
+	if (l->n_open == 0)
+		aj_proxy_relay_idle(l); /* the loop sleeps without sweeps now */
 	if (!l->accepting && l->n_open < l->max) {
 		if (ep_mod(l, l->cfg->listen_fd, EPOLLIN, EV_LISTEN) == 0)
 			l->accepting = true;
@@ -149,6 +149,9 @@ static void sweep(struct loop *l, int64_t now)
 		if (c && c->deadline && c->deadline <= now)
 			expire(l, c);
 	}
+	if (!l->relay_busy)
+		aj_proxy_relay_idle(l); /* open but quiet connections need no bulk buffer */
+	l->relay_busy = false;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -173,8 +176,7 @@ static void on_accept(struct loop *l)
 			(void)close(fd);
 			return;
 		}
-		*c = (struct conn){ .cfd = fd, .ufd = -EBADF, .up = { -EBADF, -EBADF },
-				    .down = { -EBADF, -EBADF }, .st = S_FIRST };
+		*c = (struct conn){ .cfd = fd, .ufd = -EBADF, .st = S_FIRST };
 		c->slot = l->free_slots[--l->n_free];
 		c->gen = ++l->gen;
 		c->deadline = now_ms() + AJ_PROXY_HEADER_TIMEOUT_MS;
@@ -200,14 +202,14 @@ static unsigned choose_max(unsigned asked)
 
 	if (asked)
 		return asked;
-	/* Each connection holds six fds: client, server, two pipes. */
+	/* Each connection holds two fds: client and server. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
 		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
 		(void)setrlimit(RLIMIT_NOFILE, &rl); /* keep the old limit if refused */
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 64)
 		return 8;
-	by_fds = (unsigned)((rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 32) / 6;
+	by_fds = (unsigned)((rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 32) / 2;
 	return by_fds < 4096 ? by_fds : 4096;
 }
 
@@ -219,6 +221,8 @@ static void loop_free(struct loop *l)
 	aj_resolver_free(l->resolver);
 	free(l->slots);
 	free(l->free_slots);
+	if (l->relay_buf != MAP_FAILED)
+		(void)munmap(l->relay_buf, RELAY_BUF);
 	if (l->ep >= 0)
 		(void)close(l->ep);
 	free(l);
@@ -280,10 +284,13 @@ int aj_proxy_serve(const struct aj_proxy_config *cfg)
 		return aj_err(-ENOMEM, "proxy: Out of memory");
 	l->cfg = cfg;
 	l->ep = -EBADF;
+	l->relay_buf = MAP_FAILED;
 	l->max = choose_max(cfg->max_conns);
 	l->slots = calloc(l->max, sizeof(*l->slots));
 	l->free_slots = calloc(l->max, sizeof(*l->free_slots));
-	if (!l->slots || !l->free_slots) {
+	/* Mapped, not touched: it costs nothing until bulk data comes. */
+	l->relay_buf = mmap(NULL, RELAY_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!l->slots || !l->free_slots || l->relay_buf == MAP_FAILED) {
 		loop_free(l);
 		return aj_err(-ENOMEM, "proxy: Out of memory");
 	}

@@ -141,7 +141,7 @@ tap_relay() {
 # wait_for_file PATH: until PATH exists, at most 5 s; fails when it never does.
 wait_for_file() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq "${2:-100}"); do
 		[ -e "$1" ] && return 0
 		sleep 0.05
 	done
