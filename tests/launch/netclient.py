@@ -222,6 +222,36 @@ def cmd_resolve(name):
         print(f"resolve: failed ({e.strerror})")
 
 
+def cmd_lo():
+    """lo's state and packet size limits, asked of the kernel (rtnetlink)."""
+    import struct
+    names = {3: "name", 41: "gso_max_size", 58: "gro_max_size",
+             63: "gso_ipv4_max_size", 64: "gro_ipv4_max_size"}
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+    # RTM_GETLINK (18), NLM_F_REQUEST, for ifindex 1.
+    ifi = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 1, 0, 0)
+    s.send(struct.pack("=IHHII", 16 + len(ifi), 18, 1, 1, 0) + ifi)
+    msg = s.recv(65536)
+    _, mtype, _, _, _ = struct.unpack_from("=IHHII", msg)
+    if mtype != 16:  # RTM_NEWLINK
+        print(f"lo: no answer (type {mtype})")
+        return
+    _, _, _, flags, _ = struct.unpack_from("=BxHiII", msg, 16)
+    out, off = {"up": "yes" if flags & 1 else "no"}, 32
+    while off + 4 <= len(msg):
+        alen, atype = struct.unpack_from("=HH", msg, off)
+        if alen < 4:
+            break
+        if atype in names:
+            data = msg[off + 4:off + alen]
+            out[names[atype]] = data.rstrip(b"\0").decode() if atype == 3 \
+                else str(struct.unpack("=I", data)[0])
+        off += (alen + 3) & ~3
+    for k in ("name", "up", "gso_max_size", "gro_max_size", "gso_ipv4_max_size",
+              "gro_ipv4_max_size"):
+        print(f"lo: {k} {out.get(k, '-')}")
+
+
 def main():
     cmd = sys.argv[1]
     globals()["cmd_" + cmd.replace("-", "_")](*sys.argv[2:])
