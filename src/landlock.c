@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -119,6 +120,48 @@ int aj_landlock_fence_enter(int ruleset)
 {
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return aj_err(-errno, "landlock: fence the command off from pid 1");
+	return 0;
+}
+
+static int add_rule(int ruleset, int fd, uint64_t access);
+
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
+#endif
+
+int aj_landlock_confine_reader(const char *const *paths, size_t n)
+{
+	struct ruleset_attr attr = { 0 };
+	_cleanup_close_ int ruleset = -EBADF;
+	int abi = aj_landlock_abi();
+	const uint64_t read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+
+	if (abi <= 0)
+		return -EOPNOTSUPP;
+	attr.handled_access_fs = handled_for(abi);
+	if (abi >= 4)
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP; /* and no rule: no bind */
+	if (abi >= 6)
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0)
+		return -errno;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int fd = open(paths[i], O_PATH | O_CLOEXEC);
+		struct stat st;
+		int r;
+
+		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue; /* not on this system */
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return -errno;
+		r = add_rule(ruleset, fd, S_ISDIR(st.st_mode) ? read : LANDLOCK_ACCESS_FS_READ_FILE);
+		if (r < 0)
+			return r;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		return -errno;
 	return 0;
 }
 

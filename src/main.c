@@ -151,6 +151,8 @@ int main(int argc, char **argv)
 #ifdef AJ_TEST_HOOKS
 	/* The path kernels without a usable Landlock take, testable on one with it. */
 	plan->no_fence = getenv("AGENTJAIL_TEST_NO_FENCE") != NULL;
+	/* What the proxy's own confinement lets it open. */
+	plan->test_proxy_open = getenv("AGENTJAIL_TEST_PROXY_OPEN");
 #endif
 	/* Expand the rules; --explain and --dump-profile print and stop here. */
 	if (!bwrap && (r = aj_front_prepare(&front, plan)) != 0)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "agentjail/fdutil.h"
+#include "agentjail/landlock.h"
 #include "agentjail/launch.h"
 #include "agentjail/log.h"
 #include "agentjail/netpolicy.h"
@@ -129,6 +130,40 @@ int aj_proxy_prepare(struct aj_run *run)
 
 /* ---- the proxy process --------------------------------------------------- */
 
+/*
+ * The proxy parses what the sandbox sends, outside the sandbox: a flaw in it
+ * must not hand the user's files to the command.  Once it holds its sockets
+ * it can only read what name resolution reads (glibc's resolver and NSS:
+ * /etc, the libraries, resolv.conf and hosts wherever they link to), cannot
+ * write, create or execute any file, bind a TCP port, signal or reach the
+ * abstract sockets of processes outside (as far as the kernel's Landlock
+ * goes).  Its outgoing connections are the policy's business, not this.
+ */
+static int confine(void)
+{
+	static const char *const fixed[] = { "/etc", "/usr", "/lib", "/lib32", "/lib64", "/libx32" };
+	static const char *const linked[] = { "/etc/resolv.conf", "/etc/hosts" };
+	const char *paths[ELEMENTSOF(fixed) + ELEMENTSOF(linked)];
+	char *real[ELEMENTSOF(linked)] = { NULL };
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+		paths[n++] = fixed[i];
+	for (size_t i = 0; i < ELEMENTSOF(linked); i++)
+		if ((real[i] = realpath(linked[i], NULL)))
+			paths[n++] = real[i];
+	r = aj_landlock_confine_reader(paths, n);
+	for (size_t i = 0; i < ELEMENTSOF(linked); i++)
+		free(real[i]);
+	if (r == -EOPNOTSUPP) {
+		aj_debug("proxy: no Landlock on this kernel: the proxy runs unconfined");
+		return 0;
+	}
+	return r < 0 ? aj_err(r, "proxy: confining itself with Landlock") : 0;
+}
+
+
 static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpolicy *policy,
 				 pid_t monitor)
 {
@@ -141,6 +176,17 @@ static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpoli
 	aj_sidecar_begin("agentjail-proxy", keep, run->netlog_fd >= 0 ? 2 : 1);
 	/* SIGTERM comes as an event: connections are closed and logged. */
 	cfg.listen_fd = aj_sidecar_receive("proxy", sock, &cfg.signal_fd);
+	if (confine() < 0)
+		_exit(1);
+	if (run->plan->test_proxy_open) {
+		/* agentjail-test only: show what the confined proxy may open. */
+		int fd = open(run->plan->test_proxy_open, O_RDONLY | O_CLOEXEC);
+
+		aj_notice("proxy: test: open %s: %s", run->plan->test_proxy_open,
+			  fd >= 0 ? "ok" : strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+	}
 	_exit(aj_proxy_serve(&cfg) < 0 ? 1 : 0);
 }
 

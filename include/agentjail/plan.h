@@ -203,6 +203,7 @@ struct aj_plan {
 	 */
 	bool hardened;
 	bool no_fence;       /* agentjail-test only: pid 1 executes agentjail-reaper (reaper.c) */
+	const char *test_proxy_open; /* agentjail-test only: the proxy tries to open it (proxy.c) */
 	char *profile_name;  /* the profile asked for, NULL without one */
 	char *profile_text;  /* the effective profile as INI (for --dump-profile, audit) */
 

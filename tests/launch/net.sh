@@ -114,6 +114,30 @@ relay_memory_given_back() {
 	fi
 }
 
+# The proxy reads the resolver's files and nothing of the user's (proxy.c,
+# confine()); agentjail-test's proxy says what it could open.  Called from
+# inner_tests (its PX, UP and D).
+proxy_confined() {
+	local abi f
+	if [ -z "${AGENTJAIL_TEST:-}" ]; then
+		tap_skip "the proxy's own confinement" "no agentjail-test build (AGENTJAIL_TEST)"
+		return
+	fi
+	abi=$("$PROBE" landlock-abi | awk '{ print $2 }')
+	if [ "${abi:-0}" -lt 1 ]; then
+		tap_skip "the proxy's own confinement" "no Landlock on this kernel"
+		return
+	fi
+	echo "a secret of the user's" >"$D/secret"
+	for f in "$D/secret:Permission denied" /etc/hosts:ok /usr/bin/env:ok; do
+		run env AGENTJAIL_TEST_PROXY_OPEN="${f%%:*}" "$AGENTJAIL_TEST" "${PX[@]}" "${UP[@]}" \
+			"${PY[@]}" get "http://up.test:$HP/hello"
+		expect_eq "the confined proxy opening ${f%%:*}: ${f#*:} (and still serving)" \
+			"agentjail: proxy: test: open ${f%%:*}: ${f#*:}|get: hello from 127.0.0.1" \
+			"$(printf '%s\n' "$ERR" | grep 'proxy: test:')|$OUT"
+	done
+}
+
 inner_tests() {
 	local D=$AJT_DIR
 	local SB=("${BASE[@]}" --proc /proc --dev /dev --tmpfs /tmp --ro-bind "$AJ_SRCDIR/tests/launch" /t
@@ -343,6 +367,8 @@ inner_tests() {
 	expect_match "a proxy that dies while the command runs is reported" \
 		"^agentjail: proxy: ended unexpectedly \(signal 9\): the sandbox has no network any more$" \
 		"$(cat "$D/crash.err")"
+
+	proxy_confined
 
 	# ---- the environment ----
 	run env HTTP_PROXY=http://corp.test:8080 JAVA_TOOL_OPTIONS=-Xmx1g "$AJ" "${PX[@]}" "${UP[@]}" \
