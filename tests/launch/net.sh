@@ -337,6 +337,9 @@ inner_tests() {
 	expect_eq "32 MiB through CONNECT and TLS, checksummed" "get: 33554432 bytes intact" "$OUT"
 	run "$AJ" "${PX[@]}" "${UP[@]}" "${PY[@]}" post "http://up.test:$HP/sha256" 33554432
 	expect_eq "32 MiB uploaded, checksummed" "post: intact" "$OUT"
+	run "$AJ" "${PX[@]}" "${UP[@]}" "${PY[@]}" slowget "http://up.test:$HP/bytes/33554432" 33554432
+	expect_eq "32 MiB to a slow reader (the relay waits on a full socket), checksummed" \
+		"slowget: 33554432 bytes intact" "$OUT"
 	relay_memory_given_back
 	run "$AJ" "${PX[@]}" "${UP[@]}" "${PY[@]}" many up.test "$EP" 300
 	expect_eq "300 connections open at once" "many: 300/300 intact" "$OUT"

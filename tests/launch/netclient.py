@@ -73,6 +73,27 @@ def cmd_get(url, n=None):
         print(f"get: {len(body)} bytes {'intact' if ok else 'CORRUPT'}")
 
 
+def cmd_slowget(url, n):
+    """A reader slower than the server: the relay meets a full client socket
+    again and again (and an idle sweep or two) in the middle of a body."""
+    n = int(n)
+    h = hashlib.sha256()
+    got = 0
+    with urllib.request.urlopen(url, timeout=60) as r:
+        while True:
+            chunk = r.read(256 * 1024)
+            if not chunk:
+                break
+            h.update(chunk)
+            got += len(chunk)
+            if got % (4 << 20) < 256 * 1024:
+                time.sleep(0.3)  # longer than the proxy's sweep
+            else:
+                time.sleep(0.002)
+    ok = got == n and h.hexdigest() == hashlib.sha256(payload(n)).hexdigest()
+    print(f"slowget: {got} bytes {'intact' if ok else 'CORRUPT'}")
+
+
 def cmd_post(url, n):
     data = payload(int(n))
     req = urllib.request.Request(url, data=data, method="POST")
