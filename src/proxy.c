@@ -134,7 +134,8 @@ int aj_proxy_prepare(struct aj_run *run)
  * The proxy parses what the sandbox sends, outside the sandbox: a flaw in it
  * must not hand the user's files to the command.  Once it holds its sockets
  * it can only read what name resolution reads (glibc's resolver and NSS:
- * /etc, the libraries, resolv.conf and hosts wherever they link to), cannot
+ * /etc, the libraries, and the files glibc reads from /etc wherever they
+ * link to, as on systems that build /etc from symlinks), cannot
  * write, create or execute any file, bind a TCP port, signal or reach the
  * abstract sockets of processes outside (as far as the kernel's Landlock
  * goes).  Its outgoing connections are the policy's business, not this.
@@ -142,7 +143,8 @@ int aj_proxy_prepare(struct aj_run *run)
 static int confine(void)
 {
 	static const char *const fixed[] = { "/etc", "/usr", "/lib", "/lib32", "/lib64", "/libx32" };
-	static const char *const linked[] = { "/etc/resolv.conf", "/etc/hosts" };
+	static const char *const linked[] = { "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
+					      "/etc/host.conf", "/etc/gai.conf" };
 	const char *paths[ELEMENTSOF(fixed) + ELEMENTSOF(linked)];
 	char *real[ELEMENTSOF(linked)] = { NULL };
 	size_t n = 0;
