@@ -10,6 +10,7 @@
  * NUL-terminated name with a port, a rewritten header that ends where a
  * header ends.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,27 +67,28 @@ static void http(const char *b, size_t n)
 	free(req.out);
 }
 
+/* A SOCKS step used `used` bytes of *n: go past them; false when it used none. */
+static bool consumed(int used, const uint8_t **b, size_t *n)
+{
+	if (used <= 0)
+		return false;
+	if ((size_t)used > *n)
+		abort(); /* a parser claimed bytes it was not given */
+	*b += used;
+	*n -= (size_t)used;
+	return true;
+}
+
 static void socks(const uint8_t *b, size_t n)
 {
 	struct aj_target t;
 	uint8_t method, reply;
-	int used = aj_socks_greeting(b, n, &method);
+	int used;
 
-	if (used <= 0)
+	if (!consumed(aj_socks_greeting(b, n, &method), &b, &n))
 		return;
-	if ((size_t)used > n)
-		abort();
-	b += used;
-	n -= (size_t)used;
-	if (method == AJ_SOCKS_AUTH_USERPASS) {
-		used = aj_socks_userpass(b, n);
-		if (used <= 0)
-			return;
-		if ((size_t)used > n)
-			abort();
-		b += used;
-		n -= (size_t)used;
-	}
+	if (method == AJ_SOCKS_AUTH_USERPASS && !consumed(aj_socks_userpass(b, n), &b, &n))
+		return;
 	memset(&t, 0, sizeof(t));
 	used = aj_socks_request(b, n, &t, &reply);
 	if (used > 0 && (size_t)used > n)
