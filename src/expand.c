@@ -15,16 +15,11 @@
 #include "agentjail/glob.h"
 #include "agentjail/log.h"
 #include "agentjail/plan.h"
+#include "agentjail/views.h"
 #include "agentjail/walk.h"
 #include "cleanup.h"
 
 /* What the sandbox sees at dest: a host directory or file (host), or not the host. */
-struct view {
-	const char *dest;
-	char *host;
-	bool writable;
-};
-
 /* A mask or protect glob, matched against host paths during a walk. */
 struct req {
 	const struct aj_op *rule;
@@ -40,8 +35,7 @@ struct opvec {
 struct ex {
 	struct aj_plan *plan;
 	struct aj_front *f;
-	struct view *views;
-	size_t n_views;
+	struct aj_views views;
 	struct req *reqs;
 	size_t n_reqs;
 	struct aj_glob **walk_globs; /* the globs of the walk in progress */
@@ -53,16 +47,6 @@ struct ex {
 };
 
 /* ---- paths -------------------------------------------------------------- */
-
-/* Is a equal to b or one of its ancestors? */
-static bool covers(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-
-	if (strcmp(a, "/") == 0)
-		return b[0] == '/';
-	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
-}
 
 /* base + what follows prefix in path ("" or "/x/y"). */
 static char *rebase(const char *base, const char *prefix, const char *path)
@@ -77,18 +61,10 @@ static char *rebase(const char *base, const char *prefix, const char *path)
 	return s;
 }
 
-static const struct view *view_at(const struct ex *x, const char *s)
-{
-	for (size_t i = x->n_views; i-- > 0;)
-		if (covers(x->views[i].dest, s))
-			return &x->views[i];
-	return NULL;
-}
-
 /* The host path behind the sandbox path s, or NULL (not the host, or ENOMEM). */
-static char *host_of(const struct ex *x, const char *s, const struct view **ret_view)
+static char *host_of(const struct ex *x, const char *s, const struct aj_view **ret_view)
 {
-	const struct view *v = view_at(x, s);
+	const struct aj_view *v = aj_views_at(&x->views, s);
 
 	if (ret_view)
 		*ret_view = v;
@@ -100,14 +76,14 @@ static char *host_of(const struct ex *x, const char *s, const struct view **ret_
 /* Where the sandbox sees the host path h, or NULL. */
 static char *sandbox_of(const struct ex *x, const char *h)
 {
-	for (size_t i = x->n_views; i-- > 0;) {
-		const struct view *v = &x->views[i];
+	for (size_t i = x->views.n; i-- > 0;) {
+		const struct aj_view *v = &x->views.v[i];
 		char *s;
 
-		if (!v->host || !covers(v->host, h))
+		if (!v->host || !aj_path_covers(v->host, h))
 			continue;
 		s = rebase(v->dest, v->host, h);
-		if (s && view_at(x, s) == v)
+		if (s && aj_views_at(&x->views, s) == v)
 			return s;
 		free(s);
 	}
@@ -116,101 +92,46 @@ static char *sandbox_of(const struct ex *x, const char *h)
 
 /* ---- views and bind sources --------------------------------------------- */
 
-static int add_view(struct ex *x, const char *dest, char *host, bool writable)
-{
-	struct view *v = reallocarray(x->views, x->n_views + 1, sizeof(*v));
-
-	if (!v) {
-		free(host);
-		return aj_err(-ENOMEM, "Out of memory");
-	}
-	x->views = v;
-	v[x->n_views++] = (struct view){ .dest = dest, .host = host, .writable = writable };
-	return 0;
-}
-
+/* The views (views.c), after the socket binds' sources are checked. */
 static int build_views(struct ex *x)
 {
 	const struct aj_plan *plan = x->plan;
 
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		const struct aj_op *op = &plan->ops[i];
-		char *real = NULL;
-		int r = 0;
+		char where[PATH_MAX + 32];
+		_cleanup_free_ char *real = NULL;
+		struct stat st;
 
-		switch (op->kind) {
-		case AJ_OP_BIND:
-		case AJ_OP_BIND_FD:
-			real = aj_op_source_realpath(op);
-			/* A missing -try source is skipped; a missing other one fails in mount.c. */
-			if (!real && errno == ENOENT && (op->flags & AJ_OPF_TRY))
-				break;
-			if (op->flags & AJ_OPF_SOCKET) {
-				char where[PATH_MAX + 32];
-				struct stat st;
+		if ((op->kind != AJ_OP_BIND && op->kind != AJ_OP_BIND_FD) ||
+		    !(op->flags & AJ_OPF_SOCKET))
+			continue;
+		real = aj_op_source_realpath(op);
+		/* A missing -try source is skipped; a missing other one fails in mount.c. */
+		if (!real && errno == ENOENT && (op->flags & AJ_OPF_TRY))
+			continue;
+		if (!real || stat(real, &st) < 0) {
+			int e = errno;
 
-				aj_src_format(&op->where, where, sizeof(where));
-				if (!real || stat(real, &st) < 0) {
-					r = aj_err(-errno, "%s: socket '%s'", where, op->src);
-					free(real);
-					return r;
-				}
-				if (!S_ISSOCK(st.st_mode)) {
-					free(real);
-					return aj_errx(-ENOTSOCK, "%s: socket '%s': not a socket", where, op->src);
-				}
-			}
-			r = add_view(x, op->dest, real, !(op->flags & AJ_OPF_RO));
-			break;
-		case AJ_OP_REMOUNT_RO:
-			for (size_t k = x->n_views; k-- > 0;)
-				if (strcmp(x->views[k].dest, op->dest) == 0) {
-					x->views[k].writable = false;
-					break;
-				}
-			break;
-		case AJ_OP_OVERLAY:
-			/*
-			 * One layer and no upper of the host's (--tmp-overlay,
-			 * --ro-overlay, the learning view): the host's directory,
-			 * with any change thrown away, so its rules apply there.
-			 */
-			if (op->n_layers == 1 && !op->src && (real = realpath(op->layers[0], NULL))) {
-				r = add_view(x, op->dest, real, false);
-				break;
-			}
-			r = add_view(x, op->dest, NULL, false);
-			break;
-		case AJ_OP_TMPFS:
-		case AJ_OP_PROC:
-		case AJ_OP_DEV:
-		case AJ_OP_MQUEUE:
-		case AJ_OP_FILE:
-		case AJ_OP_BIND_DATA:
-			r = add_view(x, op->dest, NULL, false);
-			break;
-		case AJ_OP_DIR:
-		case AJ_OP_SYMLINK:
-		case AJ_OP_CHMOD:
-		case AJ_OP_HIDE:
-		case AJ_OP_MASK:
-		case AJ_OP_PROTECT:
-		case _AJ_OP_KIND_MAX:
-			break;
+			aj_src_format(&op->where, where, sizeof(where));
+			return aj_err(-e, "%s: socket '%s'", where, op->src);
 		}
-		if (r < 0)
-			return r;
+		aj_src_format(&op->where, where, sizeof(where));
+		if (!S_ISSOCK(st.st_mode))
+			return aj_errx(-ENOTSOCK, "%s: socket '%s': not a socket", where, op->src);
 	}
+	if (aj_views_add_plan(&x->views, plan, 0) < 0)
+		return aj_err(-ENOMEM, "Out of memory");
 	return 0;
 }
 
 /* Is the link at loc (a resolved path) inside a writable bind, where the sandbox could plant it? */
-static const struct view *planted(const struct ex *x, const char *loc)
+static const struct aj_view *planted(const struct ex *x, const char *loc)
 {
-	for (size_t i = 0; i < x->n_views; i++) {
-		const struct view *v = &x->views[i];
+	for (size_t i = 0; i < x->views.n; i++) {
+		const struct aj_view *v = &x->views.v[i];
 
-		if (v->host && v->writable && covers(v->host, loc) && strcmp(v->host, loc) != 0)
+		if (v->host && v->writable && aj_path_covers(v->host, loc) && strcmp(v->host, loc) != 0)
 			return v;
 	}
 	return NULL;
@@ -232,7 +153,7 @@ static int check_source(const struct ex *x, const struct aj_op *op)
 		return aj_err(-ENOMEM, "Out of memory");
 	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		char cand[PATH_MAX];
-		const struct view *v;
+		const struct aj_view *v;
 		struct stat st;
 		char *r;
 
@@ -351,7 +272,7 @@ static int add_protect(struct ex *x, const struct aj_op *rule, const char *s, co
 		       bool placeholder)
 {
 	_cleanup_free_ char *clean = strdup(s), *h = NULL, *note = NULL;
-	const struct view *v;
+	const struct aj_view *v;
 	struct stat st;
 	size_t n;
 
@@ -448,7 +369,7 @@ static int on_git(void *userdata, const char *path, enum aj_walk_git kind)
 	struct ex *x = userdata;
 
 	for (size_t i = 0; i < x->n_git_roots; i++)
-		if (covers(x->git_roots[i], path))
+		if (aj_path_covers(x->git_roots[i], path))
 			return aj_git_scan_add(&x->git, path, kind);
 	return 0;
 }
@@ -478,7 +399,7 @@ static int walk_all(struct ex *x)
 		bool nested = false;
 
 		for (size_t k = 0; k < i && !nested; k++)
-			nested = strcmp(roots[k], roots[i]) == 0 || covers(roots[k], roots[i]);
+			nested = strcmp(roots[k], roots[i]) == 0 || aj_path_covers(roots[k], roots[i]);
 		if (nested)
 			continue;
 		x->walk_globs = calloc(x->n_reqs + 1, sizeof(*x->walk_globs));
@@ -488,12 +409,12 @@ static int walk_all(struct ex *x)
 			break;
 		}
 		for (size_t q = 0; q < x->n_reqs; q++)
-			if (covers(roots[i], x->reqs[q].hroot)) {
+			if (aj_path_covers(roots[i], x->reqs[q].hroot)) {
 				x->walk_reqs[w.n_globs] = &x->reqs[q];
 				x->walk_globs[w.n_globs++] = x->reqs[q].glob;
 			}
 		for (size_t g = 0; g < x->n_git_roots; g++)
-			w.git |= covers(roots[i], x->git_roots[g]);
+			w.git |= aj_path_covers(roots[i], x->git_roots[g]);
 		w.globs = x->walk_globs;
 		r = aj_walk_run(&w);
 		if (r < 0 && r != -ENOMEM && w.failed_path) {
@@ -649,9 +570,7 @@ int aj_expand_plan(struct aj_plan *plan, struct aj_front *f)
 	if (r >= 0)
 		r = reorder(&x);
 
-	for (size_t i = 0; i < x.n_views; i++)
-		free(x.views[i].host);
-	free(x.views);
+	aj_views_clear(&x.views);
 	for (size_t i = 0; i < x.n_reqs; i++) {
 		aj_glob_free(x.reqs[i].glob);
 		free(x.reqs[i].hroot);
@@ -675,7 +594,7 @@ static int open_parent(const char *root, const char *host, char **ret_name)
 	_cleanup_close_ int fd = -EBADF;
 	char *save = NULL, *c, *next;
 
-	if (!covers(root, host) || strcmp(root, host) == 0)
+	if (!aj_path_covers(root, host) || strcmp(root, host) == 0)
 		return -EINVAL;
 	rel = strdup(host + (strcmp(root, "/") ? strlen(root) : 0) + 1);
 	if (!rel)

@@ -25,15 +25,6 @@
 
 /* ---- paths ---------------------------------------------------------------- */
 
-bool aj_path_covers(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-
-	if (strcmp(a, "/") == 0)
-		return b[0] == '/';
-	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
-}
-
 int aj_path_join(const char *dir, const char *rel, char *out, size_t size)
 {
 	size_t n = 0;
@@ -124,11 +115,7 @@ struct aj_base *aj_learn_base_free(struct aj_base *b)
 {
 	if (!b)
 		return NULL;
-	for (size_t i = 0; i < b->n_views; i++) {
-		free(b->views[i].dest);
-		free(b->views[i].host);
-	}
-	free(b->views);
+	aj_views_clear(&b->views);
 	strv_free(b->hidden, b->n_hidden);
 	strv_free(b->hidden_rule, b->n_hidden);
 	strv_free(b->protect, b->n_protect);
@@ -208,103 +195,43 @@ int aj_learn_base_add_rules(struct aj_base *b, const struct aj_plan *plan)
 	return 0;
 }
 
-static int add_view(struct aj_base *b, const char *dest, char *host, bool writable)
-{
-	struct aj_base_view *v = reallocarray(b->views, b->n_views + 1, sizeof(*v));
-	char *d = strdup(dest);
-
-	if (!v || !d) {
-		free(host);
-		free(d);
-		if (v)
-			b->views = v;
-		return -ENOMEM;
-	}
-	b->views = v;
-	v[b->n_views++] = (struct aj_base_view){ .dest = d, .host = host, .writable = writable };
-	return 0;
-}
-
 int aj_learn_base_add_views(struct aj_base *b, const struct aj_plan *plan)
 {
-	for (size_t i = 0; i < plan->n_ops; i++) {
+	int r = aj_views_add_plan(&b->views, plan, AJ_VIEWS_COMMAND_WRITES);
+
+	for (size_t i = 0; r >= 0 && i < plan->n_ops; i++) {
 		const struct aj_op *op = &plan->ops[i];
-		char *real = NULL, rule[PATH_MAX + 16];
-		int r = 0;
+		char rule[PATH_MAX + 16];
 
-		switch (op->kind) {
-		case AJ_OP_BIND:
-		case AJ_OP_BIND_FD:
-			real = aj_op_source_realpath(op);
-			if (!real)
-				break; /* a missing -try source: nothing shown */
-			r = add_view(b, op->dest, real, !(op->flags & AJ_OPF_RO));
-			break;
-		case AJ_OP_REMOUNT_RO:
-			for (size_t k = b->n_views; k-- > 0;)
-				if (strcmp(b->views[k].dest, op->dest) == 0) {
-					b->views[k].writable = false;
-					break;
-				}
-			break;
-		case AJ_OP_OVERLAY:
-			/* One layer, no upper of the host's: the host's directory, changes thrown away. */
-			if (op->n_layers == 1 && !op->src && (real = realpath(op->layers[0], NULL))) {
-				r = add_view(b, op->dest, real, !(op->flags & AJ_OPF_RO));
-				break;
-			}
-			r = add_view(b, op->dest, NULL, false);
-			break;
-		case AJ_OP_TMPFS:
-		case AJ_OP_PROC:
-		case AJ_OP_DEV:
-		case AJ_OP_MQUEUE:
-		case AJ_OP_FILE:
-		case AJ_OP_BIND_DATA:
-			r = add_view(b, op->dest, NULL, op->kind == AJ_OP_TMPFS);
-			break;
-		case AJ_OP_HIDE:
-		case AJ_OP_MASK:
-			if (!op->dest)
-				break;
-			snprintf(rule, sizeof(rule), "%s %s", op->kind == AJ_OP_HIDE ? "hide" : "mask",
-				 op->kind == AJ_OP_MASK && op->src ? op->src : op->dest);
-			r = push(&b->hidden, &b->n_hidden, op->dest);
-			if (r >= 0) {
-				size_t n = b->n_hidden - 1;
-
-				r = push(&b->hidden_rule, &n, rule);
-			}
-			break;
-		case AJ_OP_PROTECT:
-			if (op->dest)
-				r = push(&b->protect, &b->n_protect, op->dest);
-			break;
-		case AJ_OP_DIR:
-		case AJ_OP_SYMLINK:
-		case AJ_OP_CHMOD:
-		case _AJ_OP_KIND_MAX:
-			break;
+		if ((op->kind != AJ_OP_HIDE && op->kind != AJ_OP_MASK && op->kind != AJ_OP_PROTECT) ||
+		    !op->dest)
+			continue;
+		if (op->kind == AJ_OP_PROTECT) {
+			r = push(&b->protect, &b->n_protect, op->dest);
+			continue;
 		}
-		if (r < 0)
-			return r;
+		snprintf(rule, sizeof(rule), "%s %s", op->kind == AJ_OP_HIDE ? "hide" : "mask",
+			 op->kind == AJ_OP_MASK && op->src ? op->src : op->dest);
+		r = push(&b->hidden, &b->n_hidden, op->dest);
+		if (r >= 0) {
+			size_t n = b->n_hidden - 1;
+
+			r = push(&b->hidden_rule, &n, rule);
+		}
 	}
-	return 0;
+	return r;
 }
 
 /* ---- questions -------------------------------------------------------------- */
 
-const struct aj_base_view *aj_learn_base_view(const struct aj_base *b, const char *p)
+const struct aj_view *aj_learn_base_view(const struct aj_base *b, const char *p)
 {
-	for (size_t i = b->n_views; i-- > 0;)
-		if (aj_path_covers(b->views[i].dest, p))
-			return &b->views[i];
-	return NULL;
+	return aj_views_at(&b->views, p);
 }
 
 bool aj_learn_base_provides(const struct aj_base *b, const char *p, bool write)
 {
-	const struct aj_base_view *v = aj_learn_base_view(b, p);
+	const struct aj_view *v = aj_learn_base_view(b, p);
 
 	if (!v || !v->host || aj_learn_base_hidden(b, p))
 		return false;

@@ -287,12 +287,12 @@ static bool agent_own(const struct aj_learn_input *in, const char *p)
 /* Does the base make dir exist (a view at it, or a mount point below it)? */
 static bool base_has_dir(const struct aj_base *b, const char *dir)
 {
-	const struct aj_base_view *v = aj_learn_base_view(b, dir);
+	const struct aj_view *v = aj_learn_base_view(b, dir);
 
 	if (v && v->host)
 		return true;
-	for (size_t i = 0; i < b->n_views; i++)
-		if (aj_path_covers(dir, b->views[i].dest))
+	for (size_t i = 0; i < b->views.n; i++)
+		if (aj_path_covers(dir, b->views.v[i].dest))
 			return true;
 	return false;
 }
@@ -485,7 +485,7 @@ static int classify_write(struct ctx *c, const char *p, const struct stat *st, b
 	 * the base's too, the run did not need the host's directory.
 	 */
 	{
-		const struct aj_base_view *v = aj_learn_base_view(in->base, dir);
+		const struct aj_view *v = aj_learn_base_view(in->base, dir);
 
 		if (!exists && v && !v->host && v->writable &&
 		    (base_has_dir(in->base, dir) || aj_strmap_get(&c->made, dir, strlen(dir), NULL)))
@@ -534,7 +534,7 @@ static int classify(struct ctx *c, const char *path, const struct aj_observe_rec
 		return 0; /* not there, in the base or on the host */
 	/* What the learning run saw there was not the host's (a tmpfs of the base): nothing to offer. */
 	if (in->learning) {
-		const struct aj_base_view *lv = aj_learn_base_view(in->learning, path);
+		const struct aj_view *lv = aj_learn_base_view(in->learning, path);
 
 		if (!lv || !lv->host)
 			return 0;

@@ -239,7 +239,7 @@ static bool on_host(const char *path)
 static void decide_learn(struct obs *s, struct rec *r)
 {
 	struct aj_base *base = s->o->base;
-	const struct aj_base_view *v;
+	const struct aj_view *v;
 
 	r->state |= S_DECIDED;
 	if (!base || r->path[0] != '/')
@@ -298,7 +298,7 @@ static bool in_sandbox(struct obs *s, pid_t pid, const char *p)
 static void decide_verbose(struct obs *s, struct rec *r, unsigned acc, pid_t pid)
 {
 	struct aj_base *base = s->o->base;
-	const struct aj_base_view *v;
+	const struct aj_view *v;
 	const char *why = NULL, *rule;
 	bool write = acc & (AJ_ACC_WRITE | AJ_ACC_CREATE);
 	char buf[PATH_MAX + 64];

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "agentjail/views.h"
+
 struct aj_plan;
 struct aj_vars;
 struct aj_glob;
@@ -29,16 +31,8 @@ int aj_learn_main(int argc, char **argv);
 
 /* ---- what the base profile shows (learn_base.c) ---------------------------- */
 
-/* What the sandbox shows at dest and below (the last view covering a path wins). */
-struct aj_base_view {
-	char *dest;
-	char *host;     /* the host path shown there, NULL: not the host's (tmpfs, proc, ...) */
-	bool writable;
-};
-
 struct aj_base {
-	struct aj_base_view *views;
-	size_t n_views;
+	struct aj_views views; /* writable: the command may write there (AJ_VIEWS_COMMAND_WRITES) */
 	char **hidden;        /* paths hidden or masked (shown empty) */
 	char **hidden_rule;   /* the rule that did it, for messages */
 	size_t n_hidden;
@@ -63,7 +57,7 @@ int aj_learn_base_add_rules(struct aj_base *b, const struct aj_plan *plan);
 int aj_learn_base_add_views(struct aj_base *b, const struct aj_plan *plan);
 
 /* The view covering the sandbox path p, or NULL (nothing of the plan is there). */
-const struct aj_base_view *aj_learn_base_view(const struct aj_base *b, const char *p);
+const struct aj_view *aj_learn_base_view(const struct aj_base *b, const char *p);
 /* Does the base show p from the host (and let it be written, when write)? */
 bool aj_learn_base_provides(const struct aj_base *b, const char *p, bool write);
 /* The rule hiding or masking p in the base, or NULL. */
@@ -79,8 +73,6 @@ const char *aj_learn_base_secret(struct aj_base *b, const char *p, bool is_dir);
 
 /* ---- paths (learn_base.c) ------------------------------------------------- */
 
-/* Is a equal to b or one of its ancestors? */
-bool aj_path_covers(const char *a, const char *b);
 /*
  * dir + "/" + rel (rel alone when absolute), with "//", "." and ".." removed
  * lexically, into out.  -ENAMETOOLONG when it does not fit.
