@@ -8,7 +8,7 @@
  * 64 KiB to what the device can take.  All TCP inside the sandbox is
  * loopback: the proxy's hop to the command, a dev server and its client.
  * Fewer, larger packets nearly halve its cost per byte (measured here: a
- * 1 GiB loopback transfer 3.4 -> 6.1 GB/s; through the proxy, 0.63 -> 0.95-1.15
+ * 1 GiB loopback transfer 3.4 -> 6.1 GB/s; through the proxy, 0.63 -> 0.91-1.15
  * of a direct transfer on the host's lo).  Kernels before 6.3 do not know
  * the IPv4 attributes and ignore them; a kernel that refuses any of them
  * gets the plain request again.  One request, as the two ioctls were: no

@@ -7,7 +7,7 @@
  *
  * Why not splice(2) through pipes (this relay's first form, zero-copy):
  * measured on loopback it moved 0.35-0.45 of a direct transfer, the peek
- * relay 0.62-0.70 (bench/net-proxy.sh), and 0.95-1.15 once the sandbox's
+ * relay 0.62-0.70 (bench/net-proxy.sh), and 0.91-1.15 once the sandbox's
  * lo took large packets (net.c), which did not help splice.  Spliced data
  * moves in pipe-sized chunks (1 MiB at most unprivileged, fs.pipe-max-size)
  * and each chunk costs wake-ups on both sides, which cost more than the two
