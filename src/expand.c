@@ -19,7 +19,6 @@
 #include "agentjail/walk.h"
 #include "cleanup.h"
 
-/* What the sandbox sees at dest: a host directory or file (host), or not the host. */
 /* A mask or protect glob, matched against host paths during a walk. */
 struct req {
 	const struct aj_op *rule;
@@ -102,6 +101,7 @@ static int build_views(struct ex *x)
 		char where[PATH_MAX + 32];
 		_cleanup_free_ char *real = NULL;
 		struct stat st;
+		int e;
 
 		if ((op->kind != AJ_OP_BIND && op->kind != AJ_OP_BIND_FD) ||
 		    !(op->flags & AJ_OPF_SOCKET))
@@ -110,13 +110,10 @@ static int build_views(struct ex *x)
 		/* A missing -try source is skipped; a missing other one fails in mount.c. */
 		if (!real && errno == ENOENT && (op->flags & AJ_OPF_TRY))
 			continue;
-		if (!real || stat(real, &st) < 0) {
-			int e = errno;
-
-			aj_src_format(&op->where, where, sizeof(where));
-			return aj_err(-e, "%s: socket '%s'", where, op->src);
-		}
+		e = !real || stat(real, &st) < 0 ? errno : 0;
 		aj_src_format(&op->where, where, sizeof(where));
+		if (e)
+			return aj_err(-e, "%s: socket '%s'", where, op->src);
 		if (!S_ISSOCK(st.st_mode))
 			return aj_errx(-ENOTSOCK, "%s: socket '%s': not a socket", where, op->src);
 	}

@@ -49,6 +49,9 @@
 #ifndef LANDLOCK_SCOPE_SIGNAL
 #define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 #endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
+#endif
 
 /* struct landlock_ruleset_attr as of ABI 6; older kernels accept the zero tail. */
 struct ruleset_attr {
@@ -124,10 +127,6 @@ int aj_landlock_fence_enter(int ruleset)
 }
 
 static int add_rule(int ruleset, int fd, uint64_t access);
-
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#endif
 
 int aj_landlock_confine_reader(const char *const *paths, size_t n)
 {

@@ -165,7 +165,6 @@ static int confine(void)
 	return r < 0 ? aj_err(r, "proxy: confining itself with Landlock") : 0;
 }
 
-
 static _Noreturn void proxy_main(struct aj_run *run, int sock, struct aj_netpolicy *policy,
 				 pid_t monitor)
 {

@@ -138,7 +138,8 @@ tap_relay() {
 	done
 }
 
-# wait_for_file PATH: until PATH exists, at most 5 s; fails when it never does.
+# wait_for_file PATH [TRIES]: until PATH exists, at most TRIES x 50 ms (100:
+# 5 s); fails when it never does.
 wait_for_file() {
 	local i
 	for i in $(seq "${2:-100}"); do
